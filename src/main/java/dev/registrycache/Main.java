@@ -1,0 +1,15 @@
+package dev.registrycache;
+
+import dev.registrycache.cli.CacheCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The one binary: {@code cache} runs the node-local pull-through cache. */
+@Command(name = "registry-cache", mixinStandardHelpOptions = true, version = "registry-cache 0.1.0",
+    description = "Node-local pull-through cache for OCI registries.",
+    subcommands = {CacheCommand.class})
+public final class Main {
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+}

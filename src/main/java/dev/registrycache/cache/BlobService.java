@@ -1,0 +1,231 @@
+package dev.registrycache.cache;
+
+import dev.registrycache.config.CacheConfig;
+import dev.registrycache.config.RegistryConfig;
+import dev.registrycache.metrics.CacheMetrics;
+import dev.registrycache.oci.Digest;
+import dev.registrycache.oci.ErrorCode;
+import dev.registrycache.oci.OciError;
+import dev.registrycache.store.BlobIndex;
+import dev.registrycache.store.BlobStore;
+import dev.registrycache.store.BlobWriter;
+import dev.registrycache.store.StoredBlob;
+import dev.registrycache.upstream.UpstreamClient;
+import dev.registrycache.upstream.UpstreamException;
+import java.io.IOException;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Flow;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Blobs: answered from the store when present; otherwise fetched from upstream exactly once
+ * however many clients ask at the same time (single flight), every client reading along the
+ * growing file. Downloads that stall longer than the idle timeout are cancelled.
+ */
+public final class BlobService {
+  private static final Logger LOG = LoggerFactory.getLogger(BlobService.class);
+
+  private final CacheConfig config;
+  private final BlobStore store;
+  private final BlobIndex index;
+  private final UpstreamClient upstream;
+  private final CacheMetrics metrics;
+  private final Executor background;
+  private final Runnable afterStore;
+  private final ConcurrentHashMap<Digest, InFlightBlob> inFlight = new ConcurrentHashMap<>();
+
+  /** What a blob request finds. */
+  public sealed interface Lookup permits Hit, Fetching {}
+
+  /** Stored: serve the file. The entry is retained; release it when the answer is written. */
+  public record Hit(BlobIndex.Entry entry) implements Lookup {}
+
+  /** Being downloaded: read along. {@code joined} is false for the request that started it. */
+  public record Fetching(InFlightBlob blob, boolean joined) implements Lookup {}
+
+  public BlobService(CacheConfig config, BlobStore store, BlobIndex index, UpstreamClient upstream,
+      CacheMetrics metrics, ScheduledExecutorService scheduler, Executor background,
+      Runnable afterStore) {
+    this.config = config;
+    this.store = store;
+    this.index = index;
+    this.upstream = upstream;
+    this.metrics = metrics;
+    this.background = background;
+    this.afterStore = afterStore;
+    scheduler.scheduleWithFixedDelay(this::cancelStalled, 1, 1, TimeUnit.SECONDS);
+  }
+
+  public int inFlightCount() {
+    return inFlight.size();
+  }
+
+  /** The stored blob, without marking it used (HEAD requests). */
+  public BlobIndex.Entry peekStored(Digest digest) {
+    return index.peek(digest);
+  }
+
+  /** The file of a stored blob vanished (deleted by hand): forget it, it will be fetched again. */
+  public void forget(Digest digest) {
+    index.forget(digest);
+  }
+
+  /** Never blocks: at most starts an asynchronous download. */
+  public Lookup lookup(RegistryConfig reg, String repository, Digest digest) {
+    BlobIndex.Entry e = index.use(digest);
+    if (e != null) {
+      e.retain();
+      return new Hit(e);
+    }
+    InFlightBlob f = inFlight.get(digest);
+    if (f != null) {
+      metrics.singleFlightJoin();
+      return new Fetching(f, true);
+    }
+    InFlightBlob mine = new InFlightBlob(digest, reg.name());
+    f = inFlight.putIfAbsent(digest, mine);
+    if (f != null) {
+      metrics.singleFlightJoin();
+      return new Fetching(f, true);
+    }
+    e = index.use(digest); // stored between our first look and now
+    if (e != null) {
+      inFlight.remove(digest, mine);
+      e.retain();
+      return new Hit(e);
+    }
+    background.execute(() -> start(mine, reg, repository));
+    return new Fetching(mine, false);
+  }
+
+  private void start(InFlightBlob blob, RegistryConfig reg, String repository) {
+    BlobWriter writer;
+    try {
+      writer = store.create(blob.digest());
+    } catch (IOException e) {
+      blob.fail(new OciError(ErrorCode.UNAVAILABLE, 500, "cannot store " + blob.digest() + ": " + e.getMessage()));
+      inFlight.remove(blob.digest(), blob);
+      return;
+    }
+    Download d = new Download(blob, reg);
+    blob.attach(writer, d::cancel);
+    String path = "/v2/" + repository + "/blobs/" + blob.digest();
+    upstream.stream(reg, repository, path, null, info -> {
+      blob.started(info.headers().firstValueAsLong("Content-Length").orElse(-1));
+      return d;
+    }).whenComplete((r, err) -> {
+      if (err != null) {
+        UpstreamException ue = err instanceof UpstreamException u ? u
+            : err.getCause() instanceof UpstreamException u2 ? u2 : null;
+        blob.fail(ue != null ? Errors.fromUpstream(ue, ErrorCode.BLOB_UNKNOWN, blob.digest().toString())
+            : new OciError(ErrorCode.UNAVAILABLE, 502, reg.name() + ": " + err.getMessage()));
+      } else if (r.statusCode() < 200 || r.statusCode() >= 300) {
+        blob.fail(Errors.fromStatus(r.statusCode(), reg.name(), ErrorCode.BLOB_UNKNOWN,
+            "blob " + blob.digest()));
+      }
+      if (blob.state() == InFlightBlob.State.FAILED) {
+        LOG.warn("download of {} from {} failed: {}", blob.digest(), reg.name(), blob.failure().message());
+        if (blob.failure().code() == ErrorCode.DIGEST_INVALID) {
+          metrics.digestMismatch(reg.name());
+        }
+      }
+      inFlight.remove(blob.digest(), blob);
+    });
+  }
+
+  private void cancelStalled() {
+    long limit = config.idleTimeout().toNanos();
+    long now = System.nanoTime();
+    for (InFlightBlob f : inFlight.values()) {
+      if (f.state() == InFlightBlob.State.STREAMING && now - f.lastProgressNanos() > limit) {
+        LOG.warn("upstream {} stalled on {} for more than {} ms: cancelled", f.registry(), f.digest(),
+            config.idleTimeout().toMillis());
+        metrics.upstreamError(f.registry(), "stalled");
+        f.cancel(new OciError(ErrorCode.UNAVAILABLE, 504,
+            "upstream " + f.registry() + " stalled while sending " + f.digest()));
+      }
+    }
+  }
+
+  /** Writes the upstream body into the blob's temp file, one buffer list at a time. */
+  private final class Download implements BodySubscriber<Void> {
+    private final InFlightBlob blob;
+    private final RegistryConfig reg;
+    private final CompletableFuture<Void> body = new CompletableFuture<>();
+    private volatile Flow.Subscription subscription;
+
+    Download(InFlightBlob blob, RegistryConfig reg) {
+      this.blob = blob;
+      this.reg = reg;
+    }
+
+    void cancel() {
+      Flow.Subscription s = subscription;
+      if (s != null) {
+        s.cancel();
+      }
+      body.complete(null);
+    }
+
+    @Override
+    public CompletionStage<Void> getBody() {
+      return body;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      s.request(1);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {
+      if (blob.state() != InFlightBlob.State.STREAMING) {
+        subscription.cancel();
+        return;
+      }
+      long n = 0;
+      for (ByteBuffer b : item) {
+        n += b.remaining();
+      }
+      try {
+        blob.write(item);
+      } catch (IOException e) {
+        subscription.cancel();
+        blob.fail(new OciError(ErrorCode.UNAVAILABLE, 502, "download of " + blob.digest() + " failed: " + e.getMessage()));
+        body.complete(null);
+        return;
+      }
+      metrics.bytesFetched(reg.name(), n);
+      subscription.request(1);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      blob.fail(new OciError(ErrorCode.UNAVAILABLE, 502,
+          "upstream " + reg.name() + " broke off " + blob.digest() + ": " + t));
+      body.complete(null);
+    }
+
+    @Override
+    public void onComplete() {
+      if (blob.state() == InFlightBlob.State.STREAMING) {
+        StoredBlob s = blob.finish();
+        if (s != null) {
+          index.add(s);
+          afterStore.run();
+        }
+      }
+      body.complete(null);
+    }
+  }
+}

@@ -1,0 +1,206 @@
+package dev.registrycache.cache;
+
+import dev.registrycache.oci.Digest;
+import dev.registrycache.oci.ErrorCode;
+import dev.registrycache.oci.OciError;
+import dev.registrycache.store.BlobWriter;
+import dev.registrycache.store.StoredBlob;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * One blob being downloaded from upstream into a growing temp file, which any number of
+ * clients read along while it grows. Bytes become {@link #visibleBytes() visible} as they are
+ * written, except the last one, which is released only once the whole blob hashed to its
+ * digest: a client can never receive a complete body with the wrong content. On success the
+ * file is renamed into the store; readers that opened it keep reading the same inode.
+ */
+public final class InFlightBlob {
+  /** Told, from the download's thread, that something changed; must not block. */
+  public interface Listener {
+    void changed();
+  }
+
+  public enum State { CONNECTING, STREAMING, COMPLETE, FAILED }
+
+  private final Digest digest;
+  private final String registry;
+  private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
+  private volatile State state = State.CONNECTING;
+  private volatile long size = -1;
+  private volatile long written;
+  private volatile boolean verified;
+  private volatile OciError failure;
+  private volatile StoredBlob stored;
+  private volatile long lastProgressNanos = System.nanoTime();
+  private BlobWriter writer;
+  private Runnable canceller = () -> { };
+
+  public InFlightBlob(Digest digest, String registry) {
+    this.digest = digest;
+    this.registry = registry;
+  }
+
+  public Digest digest() {
+    return digest;
+  }
+
+  public String registry() {
+    return registry;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  /** The blob's length, known once upstream answered; -1 before, or when upstream gave none. */
+  public long size() {
+    return size;
+  }
+
+  public OciError failure() {
+    return failure;
+  }
+
+  public StoredBlob stored() {
+    return stored;
+  }
+
+  /** How many bytes readers may send. */
+  public long visibleBytes() {
+    long w = written;
+    return verified || size < 0 || w < size ? w : size - 1;
+  }
+
+  public long lastProgressNanos() {
+    return lastProgressNanos;
+  }
+
+  /** Registers a listener; it is also called once right away (state may have moved meanwhile). */
+  public void addListener(Listener l) {
+    listeners.add(l);
+    l.changed();
+  }
+
+  public void removeListener(Listener l) {
+    listeners.remove(l);
+  }
+
+  private void notifyListeners() {
+    for (Listener l : listeners) {
+      l.changed();
+    }
+  }
+
+  synchronized void attach(BlobWriter w, Runnable cancel) {
+    this.writer = w;
+    this.canceller = cancel;
+  }
+
+  /** Upstream answered; {@code contentLength} may be -1. */
+  void started(long contentLength) {
+    size = contentLength;
+    lastProgressNanos = System.nanoTime();
+    state = State.STREAMING;
+    notifyListeners();
+  }
+
+  /** Bytes arrived (called from the download's thread, in order). */
+  void write(List<ByteBuffer> buffers) throws IOException {
+    long n = 0;
+    for (ByteBuffer b : buffers) {
+      n += b.remaining();
+      writer.write(b);
+    }
+    if (size >= 0 && written + n > size) {
+      throw new IOException("upstream sent more than its Content-Length of " + size);
+    }
+    written += n;
+    lastProgressNanos = System.nanoTime();
+    notifyListeners();
+  }
+
+  /**
+   * Upstream finished the body: verify, sync, rename into the store.
+   *
+   * @return the stored blob; on any problem the download is failed and null returned
+   */
+  StoredBlob finish() {
+    long w = written;
+    if (size >= 0 && w != size) {
+      fail(new OciError(ErrorCode.UNAVAILABLE, 502,
+          "upstream " + registry + " ended " + digest + " after " + w + " of " + size + " bytes"));
+      return null;
+    }
+    if (!writer.digestMatches()) {
+      fail(new OciError(ErrorCode.DIGEST_INVALID, 502,
+          "upstream " + registry + " sent content that does not match " + digest));
+      return null;
+    }
+    verified = true;
+    if (size < 0) {
+      size = w;
+    }
+    notifyListeners(); // release the last byte before the slow sync
+    try {
+      writer.sync();
+      synchronized (this) {
+        stored = writer.commit();
+        state = State.COMPLETE;
+      }
+    } catch (IOException e) {
+      fail(new OciError(ErrorCode.UNAVAILABLE, 500, "storing " + digest + " failed: " + e.getMessage()));
+      return null;
+    }
+    notifyListeners();
+    return stored;
+  }
+
+  void fail(OciError error) {
+    synchronized (this) {
+      if (state == State.COMPLETE || state == State.FAILED) {
+        return;
+      }
+      failure = error;
+      state = State.FAILED;
+      if (writer != null) {
+        writer.abort();
+      }
+    }
+    notifyListeners();
+  }
+
+  /** Stops the upstream transfer (stall, shutdown); the download fails with {@code error}. */
+  public void cancel(OciError error) {
+    Runnable c;
+    synchronized (this) {
+      c = canceller;
+    }
+    c.run();
+    fail(error);
+  }
+
+  /**
+   * Opens the growing file (or, if it completed meanwhile, the stored one) for reading.
+   *
+   * @return null when the download failed
+   */
+  public synchronized FileChannel openReader() throws IOException {
+    if (state == State.COMPLETE) {
+      return FileChannel.open(stored.path(), StandardOpenOption.READ);
+    }
+    if (state != State.STREAMING) {
+      return null;
+    }
+    try {
+      return FileChannel.open(writer.tempPath(), StandardOpenOption.READ);
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package dev.registrycache.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The cache's effective configuration, after the embedded defaults, the config file, the
+ * environment and the command line have been merged (see {@link ConfigLoader}).
+ */
+public record CacheConfig(
+    HostPort listen,
+    HostPort adminListen,
+    Path storagePath,
+    long maxSizeBytes,
+    long minFreeBytes,
+    Duration tagTtl,
+    Duration negativeTtl,
+    Duration connectTimeout,
+    Duration responseTimeout,
+    Duration idleTimeout,
+    boolean accessLog,
+    String defaultRegistry,
+    List<RegistryConfig> registries) {
+
+  public RegistryConfig registry(String name) {
+    for (RegistryConfig r : registries) {
+      if (r.name().equals(name)) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  public String describe() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("listen=").append(listen).append(" admin=").append(adminListen)
+        .append(" storage=").append(storagePath)
+        .append(" maxSize=").append(Sizes.format(maxSizeBytes))
+        .append(" minFree=").append(Sizes.format(minFreeBytes))
+        .append(" tagTtl=").append(tagTtl.toSeconds()).append("s")
+        .append(" timeouts(connect/response/idle)=").append(connectTimeout.toMillis()).append('/')
+        .append(responseTimeout.toMillis()).append('/').append(idleTimeout.toMillis()).append("ms")
+        .append(" defaultRegistry=").append(defaultRegistry);
+    return sb.toString();
+  }
+}

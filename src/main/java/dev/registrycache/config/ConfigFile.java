@@ -1,0 +1,27 @@
+package dev.registrycache.config;
+
+import java.util.List;
+
+/**
+ * The YAML/JSON config file as written by a user: every field optional, values as text
+ * ({@code 20GiB}, {@code 5m}). {@link ConfigLoader} layers it over the embedded defaults.
+ */
+public record ConfigFile(
+    String listen,
+    String adminListen,
+    Storage storage,
+    Tags tags,
+    Timeouts timeouts,
+    Boolean accessLog,
+    String defaultRegistry,
+    List<RegistryConfig> registries) {
+
+  /** Where cached content lives and how much of the disk it may use. */
+  public record Storage(String path, String maxSize, String minFreeSpace) {}
+
+  /** How long a tag's digest is trusted before it is revalidated upstream. */
+  public record Tags(String ttl, String negativeTtl) {}
+
+  /** Upstream timeouts: TCP connect, until the response headers, and between two reads. */
+  public record Timeouts(String connect, String response, String idle) {}
+}

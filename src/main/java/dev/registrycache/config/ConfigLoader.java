@@ -1,0 +1,118 @@
+package dev.registrycache.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds the effective {@link CacheConfig}: the embedded {@code default-config.yaml}, then the
+ * user's file (YAML or JSON; a {@code registries} list there replaces the default list), then
+ * overrides from flags and environment variables.
+ */
+public final class ConfigLoader {
+  public static final String EMBEDDED = "/default-config.yaml";
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  /** Values given on the command line or in the environment; null means "not given". */
+  public record Overrides(
+      String listen, String adminListen, String storagePath, String maxSize, Boolean accessLog,
+      List<String> registries) {
+    public static Overrides none() {
+      return new Overrides(null, null, null, null, null, List.of());
+    }
+  }
+
+  private ConfigLoader() {}
+
+  public static CacheConfig load(Path file, Overrides overrides) {
+    ConfigFile defaults;
+    try (InputStream in = ConfigLoader.class.getResourceAsStream(EMBEDDED)) {
+      defaults = YAML.readValue(in, ConfigFile.class);
+    } catch (IOException e) {
+      throw new IllegalStateException("embedded default config unreadable", e);
+    }
+    ConfigFile user = null;
+    if (file != null) {
+      try {
+        user = YAML.readValue(Files.readAllBytes(file), ConfigFile.class);
+      } catch (UnrecognizedPropertyException e) {
+        throw new IllegalArgumentException(file + ": unknown setting '" + e.getPropertyName()
+            + "' (known: " + e.getKnownPropertyIds() + ")");
+      } catch (IOException e) {
+        throw new IllegalArgumentException(file + ": " + e.getMessage());
+      }
+    }
+    return merge(defaults, user, overrides);
+  }
+
+  static CacheConfig merge(ConfigFile d, ConfigFile u, Overrides o) {
+    ConfigFile.Storage ds = d.storage();
+    ConfigFile.Storage us = u == null || u.storage() == null ? null : u.storage();
+    ConfigFile.Tags ut = u == null ? null : u.tags();
+    ConfigFile.Timeouts uto = u == null ? null : u.timeouts();
+
+    String listen = pick(o.listen(), u == null ? null : u.listen(), d.listen());
+    String admin = pick(o.adminListen(), u == null ? null : u.adminListen(), d.adminListen());
+    String storage = pick(o.storagePath(), us == null ? null : us.path(), ds.path());
+    String maxSize = pick(o.maxSize(), us == null ? null : us.maxSize(), ds.maxSize());
+    String minFree = pick(null, us == null ? null : us.minFreeSpace(), ds.minFreeSpace());
+    String ttl = pick(null, ut == null ? null : ut.ttl(), d.tags().ttl());
+    String negTtl = pick(null, ut == null ? null : ut.negativeTtl(), d.tags().negativeTtl());
+    String connect = pick(null, uto == null ? null : uto.connect(), d.timeouts().connect());
+    String response = pick(null, uto == null ? null : uto.response(), d.timeouts().response());
+    String idle = pick(null, uto == null ? null : uto.idle(), d.timeouts().idle());
+    Boolean accessLog = o.accessLog() != null ? o.accessLog()
+        : u != null && u.accessLog() != null ? u.accessLog() : d.accessLog();
+    String defaultRegistry = pick(null, u == null ? null : u.defaultRegistry(), d.defaultRegistry());
+
+    Map<String, RegistryConfig> regs = new LinkedHashMap<>();
+    List<RegistryConfig> base = u != null && u.registries() != null ? u.registries() : d.registries();
+    for (RegistryConfig r : base) {
+      if (regs.put(r.name(), r) != null) {
+        throw new IllegalArgumentException("registry " + r.name() + " is configured twice");
+      }
+    }
+    for (String spec : o.registries()) {
+      int eq = spec.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--registry wants NAME=URL, got " + spec);
+      }
+      String name = spec.substring(0, eq);
+      RegistryConfig old = regs.get(name);
+      regs.put(name, new RegistryConfig(name, spec.substring(eq + 1),
+          old == null ? null : old.username(), old == null ? null : old.password(),
+          old == null ? null : old.passwordFile()));
+    }
+    if (!regs.containsKey(defaultRegistry)) {
+      throw new IllegalArgumentException("defaultRegistry " + defaultRegistry + " is not among the registries " + regs.keySet());
+    }
+    Path storagePath = Path.of(expandHome(storage));
+    return new CacheConfig(HostPort.parse(listen), HostPort.parse(admin), storagePath,
+        Sizes.parseBytes(maxSize), Sizes.parseBytes(minFree), Sizes.parseDuration(ttl),
+        Sizes.parseDuration(negTtl), Sizes.parseDuration(connect), Sizes.parseDuration(response),
+        Sizes.parseDuration(idle), accessLog, defaultRegistry, new ArrayList<>(regs.values()));
+  }
+
+  private static String expandHome(String p) {
+    return p.startsWith("~/") ? System.getProperty("user.home") + p.substring(1) : p;
+  }
+
+  private static String pick(String... values) {
+    for (String v : values) {
+      if (v != null && !v.isBlank()) {
+        return v;
+      }
+    }
+    return null;
+  }
+}

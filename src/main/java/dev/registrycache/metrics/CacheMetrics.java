@@ -1,0 +1,120 @@
+package dev.registrycache.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Every metric the cache exports, behind methods named for the event. Meters are looked up
+ * once and kept, so recording on the request path is a map lookup and an add.
+ * See {@code docs/metrics.md} for the list.
+ */
+public final class CacheMetrics {
+  private static final String P = "registry_cache_";
+  private final MeterRegistry registry;
+  private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicLong> rateLimits = new ConcurrentHashMap<>();
+
+  public CacheMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  public static CacheMetrics inMemory() {
+    return new CacheMetrics(new SimpleMeterRegistry());
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  private Counter counter(String name, String... tags) {
+    String key = name + String.join("|", tags);
+    Counter c = counters.get(key);
+    if (c == null) {
+      c = counters.computeIfAbsent(key, k -> Counter.builder(P + name).tags(tags).register(registry));
+    }
+    return c;
+  }
+
+  /** One answered client request. */
+  public void request(String registry, String kind, int status) {
+    counter("requests", "registry", registry == null ? "" : registry, "kind", kind,
+        "status", Integer.toString(status)).increment();
+  }
+
+  /** A cache lookup: result is hit, miss, join (joined an in-flight download) or stale. */
+  public void lookup(String kind, String result) {
+    counter("lookups", "kind", kind, "result", result).increment();
+  }
+
+  public void bytesServed(String source, long bytes) {
+    counter("served_bytes", "source", source).increment(bytes);
+  }
+
+  public void bytesFetched(String registry, long bytes) {
+    counter("upstream_fetched_bytes", "registry", registry).increment(bytes);
+  }
+
+  public void upstreamRequest(String registry, int status, long nanos) {
+    String key = registry + "|" + status;
+    Timer t = timers.get(key);
+    if (t == null) {
+      t = timers.computeIfAbsent(key, k -> Timer.builder(P + "upstream_request_duration")
+          .description("Upstream requests (status 0: no HTTP answer)")
+          .tags("registry", registry, "status", Integer.toString(status)).register(registry()));
+    }
+    t.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void upstreamError(String registry, String reason) {
+    counter("upstream_errors", "registry", registry, "reason", reason).increment();
+  }
+
+  public void singleFlightJoin() {
+    counter("singleflight_joins").increment();
+  }
+
+  public void staleServed(String registry, String reason) {
+    counter("stale_served", "registry", registry, "reason", reason).increment();
+  }
+
+  public void digestMismatch(String registry) {
+    counter("digest_mismatches", "registry", registry).increment();
+  }
+
+  public void accessLogDropped() {
+    counter("access_log_dropped").increment();
+  }
+
+  /** Docker Hub's {@code ratelimit-remaining}, per registry. */
+  public void rateLimitRemaining(String registryName, long remaining) {
+    rateLimits.computeIfAbsent(registryName, n -> {
+      AtomicLong v = new AtomicLong();
+      Gauge.builder(P + "upstream_ratelimit_remaining", v, AtomicLong::get)
+          .tag("registry", n).register(registry);
+      return v;
+    }).set(remaining);
+  }
+
+  public <T> void gauge(String name, String description, T obj, ToDoubleFunction<T> f) {
+    Gauge.builder(P + name, obj, f).description(description).register(registry);
+  }
+
+  public <T> void functionCounter(String name, String description, T obj, ToDoubleFunction<T> f) {
+    FunctionCounter.builder(P + name, obj, f).description(description).register(registry);
+  }
+
+  /** For tests: the current value of a counter, 0 when never incremented. */
+  public double count(String name, String... tags) {
+    Counter c = registry.find(P + name).tags(tags).counter();
+    return c == null ? 0 : c.count();
+  }
+}

@@ -1,0 +1,64 @@
+package dev.registrycache.oci;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/**
+ * A content digest such as {@code sha256:0123...}: algorithm plus lowercase hex, validated
+ * against the OCI image-spec grammar (sha256 and sha512 are the registered algorithms).
+ */
+public record Digest(String algorithm, String hex) {
+  private static final Pattern SHA256 = Pattern.compile("[a-f0-9]{64}");
+  private static final Pattern SHA512 = Pattern.compile("[a-f0-9]{128}");
+
+  public Digest {
+    Pattern p = switch (algorithm) {
+      case "sha256" -> SHA256;
+      case "sha512" -> SHA512;
+      default -> throw new IllegalArgumentException("unsupported digest algorithm: " + algorithm);
+    };
+    if (!p.matcher(hex).matches()) {
+      throw new IllegalArgumentException("invalid " + algorithm + " digest: " + hex);
+    }
+  }
+
+  /** Parses {@code alg:hex}; throws {@link IllegalArgumentException} when invalid. */
+  public static Digest parse(String s) {
+    int colon = s.indexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException("invalid digest: " + s);
+    }
+    return new Digest(s.substring(0, colon), s.substring(colon + 1));
+  }
+
+  public static boolean looksLikeDigest(String reference) {
+    return reference.indexOf(':') > 0;
+  }
+
+  public static Digest sha256Of(byte[] data) {
+    return new Digest("sha256", HexFormat.of().formatHex(newMessageDigest("sha256").digest(data)));
+  }
+
+  public MessageDigest newMessageDigest() {
+    return newMessageDigest(algorithm);
+  }
+
+  public boolean matches(MessageDigest finished) {
+    return hex.equals(HexFormat.of().formatHex(finished.digest()));
+  }
+
+  private static MessageDigest newMessageDigest(String algorithm) {
+    try {
+      return MessageDigest.getInstance(algorithm.equals("sha256") ? "SHA-256" : "SHA-512");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return algorithm + ":" + hex;
+  }
+}

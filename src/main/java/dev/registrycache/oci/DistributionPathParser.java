@@ -1,0 +1,206 @@
+package dev.registrycache.oci;
+
+import java.util.function.Predicate;
+
+/**
+ * Turns a request line (method + URI) into a {@link DistributionRequest}, deciding which
+ * registry it is for, in this order: containerd's {@code ?ns=REGISTRY}; a first path segment
+ * that names a configured registry ({@code /v2/quay.io/org/app/...}, as containers/image sends
+ * for a mirror location {@code HOST:PORT/quay.io}, or containerd's {@code /quay.io/v2/...});
+ * otherwise the default registry (what Docker's {@code registry-mirrors} sends).
+ *
+ * <p>Only GET and HEAD exist on a pull-through cache: everything else is {@code UNSUPPORTED}.
+ * Names, tags and digests are checked against the spec's grammar, which also rules out any
+ * path that could escape the storage directory ({@code ..}, {@code /}, {@code %2F}).
+ */
+public final class DistributionPathParser {
+  public static final String DOCKER_HUB = "docker.io";
+
+  private final Predicate<String> isRegistry;
+  private final String defaultRegistry;
+
+  public DistributionPathParser(Predicate<String> isRegistry, String defaultRegistry) {
+    this.isRegistry = isRegistry;
+    this.defaultRegistry = defaultRegistry;
+  }
+
+  public DistributionRequest parse(String method, String uri) {
+    boolean head = method.equals("HEAD");
+    if (!head && !method.equals("GET")) {
+      throw new OciException(ErrorCode.UNSUPPORTED,
+          method + " is not supported: this is a read-only pull-through cache");
+    }
+    int q = uri.indexOf('?');
+    String path = q < 0 ? uri : uri.substring(0, q);
+    String query = q < 0 ? null : uri.substring(q + 1);
+    path = decodePath(path);
+
+    String ns = queryParam(query, "ns");
+    String registry = ns == null ? null : canonicalRegistry(ns);
+
+    String rest;
+    if (path.startsWith("/v2/") || path.equals("/v2")) {
+      rest = path.length() <= 4 ? "" : path.substring(4);
+    } else {
+      // containerd host "http://HOST:PORT/REGISTRY" without override_path: /REGISTRY/v2/...
+      int v2 = path.indexOf("/v2", 1);
+      String first = v2 > 1 ? path.substring(1, v2) : null;
+      if (first == null || !isRegistry.test(canonicalRegistry(first))
+          || !(path.length() == v2 + 3 || path.charAt(v2 + 3) == '/')) {
+        throw new OciException(ErrorCode.NAME_UNKNOWN, "not a distribution API path: " + path);
+      }
+      if (registry == null) {
+        registry = canonicalRegistry(first);
+      }
+      rest = path.length() <= v2 + 4 ? "" : path.substring(v2 + 4);
+    }
+
+    if (rest.isEmpty()) {
+      return new DistributionRequest(DistributionRequest.Kind.BASE, head, registry, null, null,
+          null, -1, null);
+    }
+    if (rest.equals("_catalog")) {
+      return new DistributionRequest(DistributionRequest.Kind.CATALOG, head, registry, null, null,
+          null, pageSize(query), queryParam(query, "last"));
+    }
+
+    // a leading registry segment (path-prefix mirrors); with ns= it must be that registry
+    int slash = rest.indexOf('/');
+    if (slash > 0) {
+      String first = canonicalRegistry(rest.substring(0, slash));
+      if ((registry == null || registry.equals(first)) && isRegistry.test(first)
+          && (first.indexOf('.') >= 0 || first.indexOf(':') >= 0 || first.equals("localhost"))) {
+        registry = first;
+        rest = rest.substring(slash + 1);
+      }
+    }
+    if (registry == null) {
+      registry = defaultRegistry;
+    }
+
+    DistributionRequest.Kind kind;
+    String name;
+    String reference = null;
+    int i;
+    if (rest.endsWith("/tags/list")) {
+      kind = DistributionRequest.Kind.TAGS_LIST;
+      name = rest.substring(0, rest.length() - "/tags/list".length());
+    } else if ((i = rest.lastIndexOf("/manifests/")) > 0) {
+      kind = DistributionRequest.Kind.MANIFEST;
+      name = rest.substring(0, i);
+      reference = rest.substring(i + "/manifests/".length());
+    } else if ((i = rest.lastIndexOf("/blobs/")) > 0) {
+      kind = DistributionRequest.Kind.BLOB;
+      name = rest.substring(0, i);
+      reference = rest.substring(i + "/blobs/".length());
+      if (reference.startsWith("uploads")) {
+        throw new OciException(ErrorCode.UNSUPPORTED,
+            "blob uploads are not supported: this is a read-only pull-through cache");
+      }
+    } else if (rest.contains("/blobs/uploads")) {
+      throw new OciException(ErrorCode.UNSUPPORTED,
+          "blob uploads are not supported: this is a read-only pull-through cache");
+    } else {
+      throw new OciException(ErrorCode.NAME_UNKNOWN, "unknown distribution API path: " + path);
+    }
+
+    if (DOCKER_HUB.equals(registry)) {
+      name = RepositoryName.normalizeDockerHub(name);
+    }
+    if (!RepositoryName.isValid(name)) {
+      throw new OciException(ErrorCode.NAME_INVALID, "invalid repository name: " + name);
+    }
+
+    Digest digest = null;
+    if (kind == DistributionRequest.Kind.BLOB) {
+      digest = parseDigest(reference);
+    } else if (kind == DistributionRequest.Kind.MANIFEST) {
+      if (Digest.looksLikeDigest(reference)) {
+        digest = parseDigest(reference);
+      } else if (!RepositoryName.isValidTag(reference)) {
+        throw new OciException(ErrorCode.TAG_INVALID, "invalid tag: " + reference);
+      }
+    }
+    return new DistributionRequest(kind, head, registry, name, reference, digest,
+        pageSize(query), queryParam(query, "last"));
+  }
+
+  /** Docker Hub answers to several names; all of them mean {@code docker.io}. */
+  public static String canonicalRegistry(String name) {
+    String n = name.toLowerCase(java.util.Locale.ROOT);
+    return switch (n) {
+      case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com" -> DOCKER_HUB;
+      default -> n;
+    };
+  }
+
+  private static Digest parseDigest(String reference) {
+    try {
+      return Digest.parse(reference);
+    } catch (IllegalArgumentException e) {
+      throw new OciException(ErrorCode.DIGEST_INVALID, e.getMessage());
+    }
+  }
+
+  private static int pageSize(String query) {
+    String n = queryParam(query, "n");
+    if (n == null) {
+      return -1;
+    }
+    try {
+      int v = Integer.parseInt(n);
+      if (v < 0) {
+        throw new NumberFormatException();
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw new OciException(ErrorCode.UNSUPPORTED, "invalid page size n=" + n);
+    }
+  }
+
+  static String queryParam(String query, String key) {
+    if (query == null) {
+      return null;
+    }
+    int start = 0;
+    while (start <= query.length()) {
+      int amp = query.indexOf('&', start);
+      int end = amp < 0 ? query.length() : amp;
+      int eq = query.indexOf('=', start);
+      if (eq > start && eq < end && query.regionMatches(start, key, 0, key.length())
+          && eq - start == key.length()) {
+        return decodePath(query.substring(eq + 1, end));
+      }
+      if (amp < 0) {
+        break;
+      }
+      start = amp + 1;
+    }
+    return null;
+  }
+
+  /** Percent-decoding; a malformed escape or a decoded control character is rejected. */
+  static String decodePath(String s) {
+    if (s.indexOf('%') < 0) {
+      return s;
+    }
+    StringBuilder sb = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '%') {
+        if (i + 2 >= s.length()) {
+          throw new OciException(ErrorCode.NAME_INVALID, "malformed percent-escape in " + s);
+        }
+        int v = Character.digit(s.charAt(i + 1), 16) << 4 | Character.digit(s.charAt(i + 2), 16);
+        if (v < 0x20 || v >= 0x7f) {
+          throw new OciException(ErrorCode.NAME_INVALID, "malformed percent-escape in " + s);
+        }
+        sb.append((char) v);
+        i += 2;
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,159 @@
+package dev.registrycache.server;
+
+import dev.registrycache.cache.BlobService;
+import dev.registrycache.cache.ManifestService;
+import dev.registrycache.config.CacheConfig;
+import dev.registrycache.config.RegistryConfig;
+import dev.registrycache.metrics.CacheMetrics;
+import dev.registrycache.oci.DistributionPathParser;
+import dev.registrycache.store.BlobIndex;
+import dev.registrycache.store.FileSystemBlobStore;
+import dev.registrycache.store.ManifestStore;
+import dev.registrycache.store.TagStore;
+import dev.registrycache.upstream.UpstreamClient;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running cache: store, index, upstream client, services, the client-facing server and
+ * the admin server, started in that order and stopped in reverse.
+ */
+public final class CacheApplication implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(CacheApplication.class);
+
+  private final CacheConfig config;
+  private final PrometheusMeterRegistry prometheus;
+  private final CacheMetrics metrics;
+  private final ExecutorService io;
+  private final ScheduledExecutorService maintenance;
+  private final BlobIndex index;
+  private final AccessLog accessLog;
+  private final CacheServer server;
+  private final AdminServer admin;
+  private volatile boolean ready;
+
+  private CacheApplication(CacheConfig config) throws IOException, InterruptedException {
+    this.config = config;
+    long t0 = System.nanoTime();
+    prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    metrics = new CacheMetrics(prometheus);
+    io = Executors.newCachedThreadPool(daemon("cache-io"));
+    maintenance = Executors.newSingleThreadScheduledExecutor(daemon("cache-maintenance"));
+
+    Files.createDirectories(config.storagePath());
+    FileSystemBlobStore store = new FileSystemBlobStore(config.storagePath());
+    index = new BlobIndex(store);
+    int blobs = index.rebuild();
+    LOG.info("storage {}: {} blobs, {} bytes (limit {} bytes, keep {} bytes free)",
+        config.storagePath(), blobs, index.totalBytes(), config.maxSizeBytes(), config.minFreeBytes());
+    ManifestStore manifests = new ManifestStore(config.storagePath(), store, index, 32L << 20);
+    TagStore tags = new TagStore(config.storagePath());
+    UpstreamClient upstream = new UpstreamClient(config, metrics, io);
+
+    BlobService blobService = new BlobService(config, store, index, upstream, metrics, maintenance, io,
+        () -> maintenance.execute(this::evict));
+    ManifestService manifestService = new ManifestService(config, manifests, tags, upstream, metrics, io);
+
+    metrics.gauge("store_size_bytes", "Bytes of blobs and manifests on disk", index, BlobIndex::totalBytes);
+    metrics.gauge("store_blobs", "Blobs and manifests on disk", index, BlobIndex::count);
+    metrics.gauge("store_limit_bytes", "Configured maximum store size", config, CacheConfig::maxSizeBytes);
+    metrics.gauge("downloads_in_flight", "Blobs being fetched from upstream", blobService, BlobService::inFlightCount);
+    metrics.functionCounter("evictions", "Blobs evicted to stay within the limits", index, BlobIndex::evictions);
+
+    accessLog = config.accessLog() ? new AccessLog(System.out, metrics) : null;
+    CacheContext ctx = new CacheContext(config, CacheContext.byName(config),
+        new DistributionPathParser(n -> config.registry(n) != null, config.defaultRegistry()),
+        blobService, manifestService, tags, upstream, metrics, accessLog, io);
+    server = new CacheServer(config.listen(), ctx, Runtime.getRuntime().availableProcessors());
+    AdminServer a;
+    try {
+      a = new AdminServer(config.adminListen(), prometheus, () -> ready);
+    } catch (IOException e) {
+      server.close();
+      throw new IOException("admin port " + config.adminListen() + ": " + e.getMessage(), e);
+    }
+    admin = a;
+    maintenance.scheduleWithFixedDelay(index::persistLastUse, 5, 5, TimeUnit.MINUTES);
+    maintenance.execute(this::evict);
+    ready = true;
+    LOG.info("ready in {} ms; admin (metrics, healthz, readyz) on {}",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), admin.address());
+  }
+
+  public static CacheApplication start(CacheConfig config) throws IOException, InterruptedException {
+    LOG.info("registry-cache starting: {}", config.describe());
+    for (RegistryConfig r : config.registries()) {
+      LOG.info("  mirroring {}", r.describe());
+    }
+    return new CacheApplication(config);
+  }
+
+  private void evict() {
+    try {
+      long free = Files.getFileStore(config.storagePath()).getUsableSpace();
+      index.evict(config.maxSizeBytes(), () -> {
+        try {
+          return Files.getFileStore(config.storagePath()).getUsableSpace();
+        } catch (IOException e) {
+          return free;
+        }
+      }, config.minFreeBytes());
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("eviction failed: {}", e.toString());
+    }
+  }
+
+  public InetSocketAddress address() {
+    return server.address();
+  }
+
+  public InetSocketAddress adminAddress() {
+    return admin.address();
+  }
+
+  public CacheMetrics metrics() {
+    return metrics;
+  }
+
+  public BlobIndex index() {
+    return index;
+  }
+
+  public boolean isReady() {
+    return ready;
+  }
+
+  @Override
+  public void close() {
+    ready = false;
+    server.close();
+    admin.close();
+    maintenance.shutdownNow();
+    io.shutdownNow();
+    index.persistLastUse();
+    if (accessLog != null) {
+      accessLog.close();
+    }
+    LOG.info("registry-cache stopped");
+  }
+
+  private static ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

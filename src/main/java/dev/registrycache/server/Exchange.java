@@ -1,0 +1,22 @@
+package dev.registrycache.server;
+
+import io.netty.handler.codec.http.HttpRequest;
+
+/** One request in progress on a connection: what is needed to log and count it at the end. */
+final class Exchange {
+  final HttpRequest request;
+  final boolean head;
+  final boolean keepAlive;
+  final long startNanos = System.nanoTime();
+  String registry;
+  String kind = "other";
+  String source;
+  int status;
+  long bytes;
+
+  Exchange(HttpRequest request, boolean keepAlive) {
+    this.request = request;
+    this.head = request.method().name().equals("HEAD");
+    this.keepAlive = keepAlive;
+  }
+}

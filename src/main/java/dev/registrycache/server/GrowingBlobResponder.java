@@ -1,0 +1,175 @@
+package dev.registrycache.server;
+
+import dev.registrycache.cache.InFlightBlob;
+import dev.registrycache.metrics.CacheMetrics;
+import dev.registrycache.oci.ByteRange;
+import dev.registrycache.oci.OciError;
+import dev.registrycache.oci.OciException;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * Answers one GET from a blob that is still downloading: headers as soon as upstream's
+ * answer says how long the blob is, then {@code sendfile} regions of the growing file as bytes
+ * arrive, one region in flight at a time (the next is sent when the previous was written, so
+ * a slow client holds no memory). A failed download before the headers becomes an OCI error;
+ * after them, the connection is closed so the client sees a truncated body, never a wrong one.
+ */
+final class GrowingBlobResponder implements InFlightBlob.Listener {
+  private final ChannelHandlerContext ctx;
+  private final Exchange ex;
+  private final InFlightBlob blob;
+  private final String rangeHeader;
+  private final CacheMetrics metrics;
+  private final Consumer<Exchange> done;
+  private final AtomicBoolean scheduled = new AtomicBoolean();
+  private FileChannel file;
+  private boolean headersSent;
+  private boolean writing;
+  private boolean finished;
+  private long position;
+  private long end;
+
+  GrowingBlobResponder(ChannelHandlerContext ctx, Exchange ex, InFlightBlob blob, String rangeHeader,
+      CacheMetrics metrics, Consumer<Exchange> done) {
+    this.ctx = ctx;
+    this.ex = ex;
+    this.blob = blob;
+    this.rangeHeader = rangeHeader;
+    this.metrics = metrics;
+    this.done = done;
+  }
+
+  void start() {
+    blob.addListener(this);
+  }
+
+  @Override
+  public void changed() {
+    if (scheduled.compareAndSet(false, true)) {
+      ctx.executor().execute(this::pump);
+    }
+  }
+
+  /** The client went away. */
+  void abort() {
+    if (!finished) {
+      finished = true;
+      blob.removeListener(this);
+      closeFile();
+      ex.status = headersSent ? ex.status : 499;
+      done.accept(ex);
+    }
+  }
+
+  private void pump() {
+    scheduled.set(false);
+    if (finished || writing) {
+      return;
+    }
+    InFlightBlob.State state = blob.state();
+    if (state == InFlightBlob.State.FAILED) {
+      failed(blob.failure());
+      return;
+    }
+    if (!headersSent) {
+      if (state == InFlightBlob.State.CONNECTING
+          || (blob.size() < 0 && state != InFlightBlob.State.COMPLETE)) {
+        return; // wait for upstream's headers (or, without a length, for the whole blob)
+      }
+      if (!sendHeaders(state)) {
+        return;
+      }
+    }
+    long visible = Math.min(blob.visibleBytes(), end);
+    if (position < visible) {
+      long count = visible - position;
+      long at = position;
+      writing = true;
+      ctx.writeAndFlush(new SharedFileRegion(file, at, count)).addListener(f -> {
+        writing = false;
+        if (!f.isSuccess()) {
+          abort();
+          return;
+        }
+        position = at + count;
+        ex.bytes += count;
+        metrics.bytesServed("upstream", count);
+        pump();
+      });
+    } else if (position >= end) {
+      finished = true;
+      blob.removeListener(this);
+      closeFile();
+      var last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+      if (!ex.keepAlive) {
+        last.addListener(ChannelFutureListener.CLOSE);
+      }
+      done.accept(ex);
+    }
+  }
+
+  private boolean sendHeaders(InFlightBlob.State state) {
+    long size = state == InFlightBlob.State.COMPLETE ? blob.stored().size() : blob.size();
+    ByteRange range;
+    try {
+      range = ByteRange.parse(rangeHeader, size);
+    } catch (OciException e) {
+      finished = true;
+      blob.removeListener(this);
+      ex.status = 416;
+      var r = Responses.error(e.error(), false);
+      r.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_RANGE, "bytes */" + size);
+      ctx.writeAndFlush(r);
+      done.accept(ex);
+      return false;
+    }
+    try {
+      file = blob.openReader();
+    } catch (IOException e) {
+      file = null;
+    }
+    if (file == null) {
+      return false; // failed meanwhile: the next change reports it
+    }
+    HttpResponse r = Responses.head(range == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT);
+    RegistryRequestHandler.blobHeaders(r.headers(), blob.digest().toString(), size, range);
+    ex.status = r.status().code();
+    ctx.write(r);
+    headersSent = true;
+    position = range == null ? 0 : range.start();
+    end = range == null ? size : range.endInclusive() + 1;
+    return true;
+  }
+
+  private void failed(OciError error) {
+    finished = true;
+    blob.removeListener(this);
+    closeFile();
+    if (!headersSent) {
+      ex.status = error.status();
+      var r = Responses.error(error, false);
+      var f = ctx.writeAndFlush(r);
+      if (!ex.keepAlive) {
+        f.addListener(ChannelFutureListener.CLOSE);
+      }
+    } else {
+      ctx.close(); // the client sees a short body and retries; it never gets wrong bytes
+    }
+    done.accept(ex);
+  }
+
+  private void closeFile() {
+    if (file != null) {
+      RegistryRequestHandler.closeQuietly(file);
+      file = null;
+    }
+  }
+}

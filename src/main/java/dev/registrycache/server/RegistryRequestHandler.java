@@ -1,0 +1,353 @@
+package dev.registrycache.server;
+
+import dev.registrycache.cache.BlobService;
+import dev.registrycache.cache.ManifestResult;
+import dev.registrycache.config.RegistryConfig;
+import dev.registrycache.oci.ByteRange;
+import dev.registrycache.oci.DistributionRequest;
+import dev.registrycache.oci.ErrorCode;
+import dev.registrycache.oci.OciError;
+import dev.registrycache.oci.OciException;
+import dev.registrycache.store.BlobIndex;
+import dev.registrycache.store.ManifestStore.CachedManifest;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.DefaultFileRegion;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One per connection: parses each request into a {@link DistributionRequest} and answers it
+ * from the store (zero-copy), from an in-flight download, or via upstream. Requests are
+ * answered in order; a client that pipelines waits its turn (and stops being read after a few).
+ */
+final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger LOG = LoggerFactory.getLogger(RegistryRequestHandler.class);
+  private static final int MAX_QUEUED = 8;
+
+  private final CacheContext cache;
+  private final ArrayDeque<HttpRequest> queued = new ArrayDeque<>();
+  private ChannelHandlerContext ctx;
+  private Exchange current;
+  private GrowingBlobResponder streaming;
+  private boolean discardBody;
+
+  RegistryRequestHandler(CacheContext cache) {
+    this.cache = cache;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpRequest req) {
+      if (current != null) {
+        queued.add(req);
+        if (queued.size() >= MAX_QUEUED) {
+          ctx.channel().config().setAutoRead(false);
+        }
+      } else {
+        handle(req);
+      }
+    }
+    if (msg instanceof HttpContent) {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (streaming != null) {
+      streaming.abort();
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (!(cause instanceof IOException)) {
+      LOG.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+    }
+    ctx.close();
+  }
+
+  private void handle(HttpRequest req) {
+    boolean keepAlive = HttpUtil.isKeepAlive(req);
+    Exchange ex = new Exchange(req, keepAlive);
+    current = ex;
+    if (!req.decoderResult().isSuccess()) {
+      ex.status = 400;
+      respond(ex, Responses.error(new OciError(ErrorCode.UNSUPPORTED, 400,
+          "malformed HTTP request: " + req.decoderResult().cause()), false), false);
+      return;
+    }
+    boolean hasBody = HttpUtil.isContentLengthSet(req) && HttpUtil.getContentLength(req, 0L) > 0
+        || HttpUtil.isTransferEncodingChunked(req);
+    try {
+      DistributionRequest d = cache.parser().parse(req.method().name(), req.uri());
+      ex.kind = d.kind().name().toLowerCase(java.util.Locale.ROOT);
+      ex.registry = d.registry();
+      dispatch(ex, d);
+    } catch (OciException e) {
+      fail(ex, e.error(), !hasBody);
+    } catch (RuntimeException e) {
+      LOG.error("internal error on {} {}", req.method(), req.uri(), e);
+      fail(ex, new OciError(ErrorCode.UNAVAILABLE, 500, "internal error: " + e), true);
+    }
+  }
+
+  private RegistryConfig registry(String name) {
+    RegistryConfig r = cache.registries().get(name);
+    if (r == null) {
+      throw new OciException(ErrorCode.NAME_UNKNOWN, "registry " + name
+          + " is not mirrored by this cache (configured: " + cache.registries().keySet() + ")");
+    }
+    return r;
+  }
+
+  private void dispatch(Exchange ex, DistributionRequest d) {
+    switch (d.kind()) {
+      case BASE -> {
+        ex.status = 200;
+        FullHttpResponse r = Responses.full(HttpResponseStatus.OK, Responses.JSON, "{}".getBytes(), ex.head);
+        respond(ex, r, true);
+      }
+      case CATALOG -> Catalog.answer(cache, d).whenComplete((r, e) -> onLoop(() -> answer(ex, r, e)));
+      case TAGS_LIST -> TagList.answer(cache, registry(d.registry()), d)
+          .whenComplete((r, e) -> onLoop(() -> answer(ex, r, e)));
+      case MANIFEST -> {
+        String accept = ex.request.headers().get(HttpHeaderNames.ACCEPT);
+        cache.manifests().get(registry(d.registry()), d, accept)
+            .whenComplete((m, e) -> onLoop(() -> {
+              if (e != null) {
+                answer(ex, null, e);
+              } else {
+                sendManifest(ex, m);
+              }
+            }));
+      }
+      case BLOB -> blob(ex, d);
+      default -> throw new IllegalStateException(d.kind().toString());
+    }
+  }
+
+  private void onLoop(Runnable r) {
+    if (ctx.executor().inEventLoop()) {
+      r.run();
+    } else {
+      ctx.executor().execute(r);
+    }
+  }
+
+  private void answer(Exchange ex, FullHttpResponse r, Throwable e) {
+    if (e != null) {
+      Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      if (c instanceof OciException oe) {
+        fail(ex, oe.error(), true);
+      } else {
+        LOG.error("internal error on {} {}", ex.request.method(), ex.request.uri(), c);
+        fail(ex, new OciError(ErrorCode.UNAVAILABLE, 500, "internal error: " + c), true);
+      }
+      return;
+    }
+    ex.status = r.status().code();
+    if (ex.head) {
+      r.content().clear();
+    }
+    respond(ex, r, true);
+  }
+
+  private void sendManifest(Exchange ex, ManifestResult result) {
+    CachedManifest m = result.manifest();
+    ex.source = result.source();
+    ex.status = 200;
+    FullHttpResponse r = Responses.full(HttpResponseStatus.OK, m.mediaType(), m.bytes(), ex.head);
+    String digest = m.digest().toString();
+    r.headers().set(Responses.CONTENT_DIGEST, digest);
+    r.headers().set(HttpHeaderNames.ETAG, Responses.etag(digest));
+    respond(ex, r, true);
+  }
+
+  private void blob(Exchange ex, DistributionRequest d) {
+    RegistryConfig reg = registry(d.registry());
+    if (ex.head) {
+      BlobIndex.Entry e = cache.blobs().peekStored(d.digest());
+      if (e == null) {
+        cache.metrics().lookup("blob", "head-miss");
+        HeadBlob.answer(cache, reg, d).whenComplete((r, err) -> onLoop(() -> answer(ex, r, err)));
+        return;
+      }
+      ex.source = "hit";
+      sendStoredHeaders(ex, e, null, true);
+      return;
+    }
+    BlobService.Lookup lookup = cache.blobs().lookup(reg, d.repository(), d.digest());
+    if (lookup instanceof BlobService.Hit hit) {
+      cache.metrics().lookup("blob", "hit");
+      ex.source = "hit";
+      sendStoredBlob(ex, hit.entry(), d);
+    } else if (lookup instanceof BlobService.Fetching f) {
+      cache.metrics().lookup("blob", f.joined() ? "join" : "miss");
+      ex.source = f.joined() ? "join" : "miss";
+      streaming = new GrowingBlobResponder(ctx, ex, f.blob(),
+          ex.request.headers().get(HttpHeaderNames.RANGE), cache.metrics(), this::streamDone);
+      streaming.start();
+    }
+  }
+
+  private void streamDone(Exchange ex) {
+    streaming = null;
+    finish(ex);
+  }
+
+  private void sendStoredBlob(Exchange ex, BlobIndex.Entry e, DistributionRequest d) {
+    FileChannel file;
+    try {
+      file = FileChannel.open(e.blob().path(), StandardOpenOption.READ);
+    } catch (NoSuchFileException gone) {
+      e.release();
+      cache.blobs().forget(d.digest()); // deleted behind our back: fetch it again
+      blob(ex, d);
+      return;
+    } catch (IOException io) {
+      e.release();
+      fail(ex, new OciError(ErrorCode.UNAVAILABLE, 500, "cannot read " + d.digest() + ": " + io.getMessage()), true);
+      return;
+    }
+    ByteRange range;
+    try {
+      range = ByteRange.parse(ex.request.headers().get(HttpHeaderNames.RANGE), e.size());
+    } catch (OciException bad) {
+      e.release();
+      closeQuietly(file);
+      rangeNotSatisfiable(ex, bad.error(), e.size());
+      return;
+    }
+    sendStoredHeaders(ex, e, range, false);
+    long start = range == null ? 0 : range.start();
+    long len = range == null ? e.size() : range.length();
+    ex.bytes = len;
+    cache.metrics().bytesServed("cache", len);
+    if (len > 0) {
+      ctx.write(new DefaultFileRegion(file, start, len));
+    } else {
+      closeQuietly(file);
+    }
+    ChannelFuture last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    last.addListener(f -> e.release());
+    complete(ex, last);
+  }
+
+  private void sendStoredHeaders(Exchange ex, BlobIndex.Entry e, ByteRange range, boolean headOnly) {
+    HttpResponse r = Responses.head(range == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT);
+    ex.status = r.status().code();
+    blobHeaders(r.headers(), e.blob().digest().toString(), e.size(), range);
+    if (headOnly) {
+      ctx.write(r);
+      complete(ex, ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+    } else {
+      ctx.write(r);
+    }
+  }
+
+  static void blobHeaders(HttpHeaders h, String digest, long size, ByteRange range) {
+    h.set(HttpHeaderNames.CONTENT_TYPE, Responses.OCTET_STREAM);
+    h.set(Responses.CONTENT_DIGEST, digest);
+    h.set(HttpHeaderNames.ETAG, Responses.etag(digest));
+    h.set(HttpHeaderNames.ACCEPT_RANGES, Responses.BYTES);
+    if (range != null) {
+      h.set(HttpHeaderNames.CONTENT_RANGE, range.contentRange(size));
+      h.set(HttpHeaderNames.CONTENT_LENGTH, range.length());
+    } else {
+      h.set(HttpHeaderNames.CONTENT_LENGTH, size);
+    }
+  }
+
+  void rangeNotSatisfiable(Exchange ex, OciError err, long size) {
+    ex.status = 416;
+    FullHttpResponse r = Responses.error(err, ex.head);
+    r.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + size);
+    respond(ex, r, true);
+  }
+
+  void fail(Exchange ex, OciError err, boolean keepAlive) {
+    ex.status = err.status();
+    respond(ex, Responses.error(err, ex.head), keepAlive);
+  }
+
+  private void respond(Exchange ex, FullHttpResponse r, boolean keepAlive) {
+    ex.status = r.status().code();
+    ex.bytes = r.content().readableBytes();
+    if (!keepAlive) {
+      r.headers().set(HttpHeaderNames.CONNECTION, "close");
+      ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+      log(ex);
+      current = null;
+      return;
+    }
+    complete(ex, ctx.writeAndFlush(r));
+  }
+
+  /** The answer to {@code ex} is fully written (queued): log it and go on with the next one. */
+  private void complete(Exchange ex, ChannelFuture last) {
+    if (!ex.keepAlive) {
+      last.addListener(ChannelFutureListener.CLOSE);
+    }
+    finish(ex);
+  }
+
+  private void finish(Exchange ex) {
+    log(ex);
+    current = null;
+    if (!ex.keepAlive) {
+      return;
+    }
+    HttpRequest next = queued.poll();
+    if (next != null) {
+      handle(next);
+    } else if (!ctx.channel().config().isAutoRead()) {
+      ctx.channel().config().setAutoRead(true);
+    }
+  }
+
+  private void log(Exchange ex) {
+    cache.metrics().request(ex.registry, ex.kind, ex.status);
+    AccessLog log = cache.accessLog();
+    if (log != null) {
+      String client = ctx.channel().remoteAddress() instanceof InetSocketAddress a
+          ? a.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
+      log.log(client, ex.request.method().name(), ex.request.uri(), ex.status, ex.bytes,
+          System.nanoTime() - ex.startNanos, ex.registry, ex.source);
+    }
+  }
+
+  static void closeQuietly(FileChannel f) {
+    try {
+      f.close();
+    } catch (IOException ignored) {
+      // nothing left to do with a file we only read
+    }
+  }
+}

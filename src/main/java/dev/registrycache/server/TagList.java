@@ -1,0 +1,84 @@
+package dev.registrycache.server;
+
+import dev.registrycache.config.RegistryConfig;
+import dev.registrycache.oci.DistributionRequest;
+import dev.registrycache.oci.ErrorCode;
+import dev.registrycache.oci.Json;
+import dev.registrycache.oci.OciError;
+import dev.registrycache.oci.OciException;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * {@code GET /v2/NAME/tags/list}: passed through to upstream (with {@code n}/{@code last});
+ * when upstream cannot answer, the tags this cache knows are listed instead.
+ */
+final class TagList {
+  private TagList() {}
+
+  static CompletableFuture<FullHttpResponse> answer(CacheContext cache, RegistryConfig reg,
+      DistributionRequest d) {
+    StringBuilder path = new StringBuilder("/v2/").append(d.repository()).append("/tags/list");
+    String sep = "?";
+    if (d.pageSize() >= 0) {
+      path.append(sep).append("n=").append(d.pageSize());
+      sep = "&";
+    }
+    if (d.last() != null) {
+      path.append(sep).append("last=").append(URLEncoder.encode(d.last(), StandardCharsets.UTF_8));
+    }
+    return cache.upstream().fetch(reg, d.repository(), path.toString(), "application/json", false)
+        .handle((r, err) -> {
+          if (err == null && r.status() == 200) {
+            FullHttpResponse out = Responses.full(HttpResponseStatus.OK, Responses.JSON, r.body(), false);
+            String link = r.header("Link");
+            if (link != null) {
+              out.headers().set("Link", rewriteLink(link, cache, d.registry()));
+            }
+            return out;
+          }
+          if (err == null && r.status() == 404) {
+            throw new OciException(ErrorCode.NAME_UNKNOWN,
+                "repository " + d.repository() + " not found upstream at " + reg.name());
+          }
+          return cached(cache, reg, d, err == null ? "answered " + r.status() : err.getMessage());
+        });
+  }
+
+  private static FullHttpResponse cached(CacheContext cache, RegistryConfig reg,
+      DistributionRequest d, String why) {
+    List<String> tags;
+    try {
+      tags = cache.tags().tags(d.registry(), d.repository());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (tags.isEmpty()) {
+      throw new OciException(new OciError(ErrorCode.UNAVAILABLE, 503,
+          "cannot list tags of " + d.repository() + ": upstream " + reg.name() + " " + why));
+    }
+    cache.metrics().staleServed(reg.name(), "tags-list");
+    StringBuilder sb = new StringBuilder("{\"name\":").append(Json.quote(d.repository())).append(",\"tags\":[");
+    for (int i = 0; i < tags.size(); i++) {
+      sb.append(i > 0 ? "," : "").append(Json.quote(tags.get(i)));
+    }
+    sb.append("]}\n");
+    return Responses.full(HttpResponseStatus.OK, Responses.JSON,
+        sb.toString().getBytes(StandardCharsets.UTF_8), false);
+  }
+
+  /** Upstream's next-page link names its own path; clients must come back to us with our prefix. */
+  static String rewriteLink(String link, CacheContext cache, String registry) {
+    if (registry.equals(cache.config().defaultRegistry())) {
+      return link;
+    }
+    return link.replace("</v2/", "</v2/" + registry + "/");
+  }
+}

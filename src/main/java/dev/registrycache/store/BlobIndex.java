@@ -1,0 +1,178 @@
+package dev.registrycache.store;
+
+import dev.registrycache.oci.Digest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The in-memory view of what is stored: sizes, last use and readers per blob, the total size,
+ * and least-recently-used eviction. Rebuilt from disk at start-up (file modification times
+ * carry the last use across restarts: {@link #persistLastUse()} writes them back lazily).
+ * Lookups on the hot path touch no disk.
+ */
+public final class BlobIndex {
+  private static final Logger LOG = LoggerFactory.getLogger(BlobIndex.class);
+  /** Last-use times closer than this to the file's mtime are not written back. */
+  private static final long PERSIST_GRANULARITY_MS = 60 * 60 * 1000L;
+
+  private final BlobStore store;
+  private final ConcurrentHashMap<Digest, Entry> entries = new ConcurrentHashMap<>();
+  private final AtomicLong totalBytes = new AtomicLong();
+  private final AtomicLong evictions = new AtomicLong();
+
+  /** One stored blob, as the index sees it. */
+  public static final class Entry {
+    private final StoredBlob blob;
+    private volatile long lastUsed;
+    private volatile long persistedLastUse;
+    private final AtomicInteger readers = new AtomicInteger();
+
+    Entry(StoredBlob blob) {
+      this.blob = blob;
+      this.lastUsed = blob.lastUsedMillis();
+      this.persistedLastUse = blob.lastUsedMillis();
+    }
+
+    public StoredBlob blob() {
+      return blob;
+    }
+
+    public long size() {
+      return blob.size();
+    }
+
+    public long lastUsed() {
+      return lastUsed;
+    }
+
+    /** Marks the blob in use until {@link #release()}; eviction skips it meanwhile. */
+    public void retain() {
+      readers.incrementAndGet();
+    }
+
+    public void release() {
+      readers.decrementAndGet();
+    }
+
+    public int readers() {
+      return readers.get();
+    }
+  }
+
+  public BlobIndex(BlobStore store) {
+    this.store = store;
+  }
+
+  /** Loads every stored blob; returns how many. */
+  public int rebuild() throws IOException {
+    entries.clear();
+    totalBytes.set(0);
+    store.forEach(this::add);
+    return entries.size();
+  }
+
+  /** The entry, marked as used now; null when not stored. */
+  public Entry use(Digest digest) {
+    Entry e = entries.get(digest);
+    if (e != null) {
+      e.lastUsed = System.currentTimeMillis();
+    }
+    return e;
+  }
+
+  public Entry peek(Digest digest) {
+    return entries.get(digest);
+  }
+
+  public void add(StoredBlob blob) {
+    Entry fresh = new Entry(blob);
+    Entry old = entries.put(blob.digest(), fresh);
+    totalBytes.addAndGet(blob.size() - (old == null ? 0 : old.size()));
+  }
+
+  /** Drops a blob the disk no longer has (deleted behind our back). */
+  public void forget(Digest digest) {
+    Entry old = entries.remove(digest);
+    if (old != null) {
+      totalBytes.addAndGet(-old.size());
+    }
+  }
+
+  public long totalBytes() {
+    return totalBytes.get();
+  }
+
+  public int count() {
+    return entries.size();
+  }
+
+  public long evictions() {
+    return evictions.get();
+  }
+
+  /**
+   * Evicts least recently used blobs with no readers until the total is at most
+   * {@code maxBytes} and the disk has at least {@code minFree} bytes free.
+   *
+   * @return the evicted digests
+   */
+  public synchronized List<Digest> evict(long maxBytes, LongSupplier freeBytes, long minFree) {
+    List<Digest> evicted = new ArrayList<>();
+    if (totalBytes.get() <= maxBytes && freeBytes.getAsLong() >= minFree) {
+      return evicted;
+    }
+    List<Entry> byAge = new ArrayList<>(entries.values());
+    byAge.sort(Comparator.comparingLong(Entry::lastUsed));
+    long free = freeBytes.getAsLong();
+    for (Entry e : byAge) {
+      if (totalBytes.get() <= maxBytes && free >= minFree) {
+        break;
+      }
+      if (e.readers() > 0) {
+        continue;
+      }
+      Digest d = e.blob().digest();
+      try {
+        store.delete(d);
+      } catch (IOException ex) {
+        LOG.warn("evicting {} failed: {}", d, ex.toString());
+        continue;
+      }
+      if (entries.remove(d, e)) {
+        totalBytes.addAndGet(-e.size());
+        free += e.size();
+        evictions.incrementAndGet();
+        evicted.add(d);
+      }
+    }
+    if (!evicted.isEmpty()) {
+      LOG.info("evicted {} blob(s); cache now {} bytes in {} blobs", evicted.size(),
+          totalBytes.get(), entries.size());
+    }
+    return evicted;
+  }
+
+  /** Writes last-use times back as file mtimes (hourly granularity), for the next start. */
+  public void persistLastUse() {
+    for (Entry e : entries.values()) {
+      if (e.lastUsed - e.persistedLastUse >= PERSIST_GRANULARITY_MS) {
+        try {
+          Files.setLastModifiedTime(e.blob().path(), FileTime.fromMillis(e.lastUsed));
+          e.persistedLastUse = e.lastUsed;
+        } catch (IOException ex) {
+          LOG.debug("could not persist last use of {}: {}", e.blob().digest(), ex.toString());
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,197 @@
+package dev.registrycache.store;
+
+import dev.registrycache.oci.Digest;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Blobs under {@code ROOT/blobs/ALG/XX/HEX}, written through {@code ROOT/tmp/} (same file
+ * system, so the final rename is atomic). Temp files left by a crash are removed at start-up.
+ */
+public final class FileSystemBlobStore implements BlobStore {
+  private static final Logger LOG = LoggerFactory.getLogger(FileSystemBlobStore.class);
+  private final Path blobs;
+  private final Path tmp;
+
+  public FileSystemBlobStore(Path root) throws IOException {
+    this.blobs = root.resolve("blobs");
+    this.tmp = root.resolve("tmp");
+    Files.createDirectories(blobs);
+    Files.createDirectories(tmp);
+    cleanTemp();
+  }
+
+  private void cleanTemp() throws IOException {
+    int removed = 0;
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp)) {
+      for (Path p : ds) {
+        Files.deleteIfExists(p);
+        removed++;
+      }
+    }
+    if (removed > 0) {
+      LOG.info("removed {} unfinished download(s) left in {}", removed, tmp);
+    }
+  }
+
+  public Path pathOf(Digest d) {
+    return blobs.resolve(d.algorithm()).resolve(d.hex().substring(0, 2)).resolve(d.hex());
+  }
+
+  @Override
+  public Optional<StoredBlob> find(Digest digest) throws IOException {
+    Path p = pathOf(digest);
+    try {
+      BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+      return Optional.of(new StoredBlob(digest, p, a.size(), a.lastModifiedTime().toMillis()));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public BlobWriter create(Digest digest) throws IOException {
+    Path temp = tmp.resolve(digest.hex().substring(0, 12) + "-" + UUID.randomUUID());
+    FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    return new Writer(digest, temp, ch);
+  }
+
+  @Override
+  public boolean delete(Digest digest) throws IOException {
+    return Files.deleteIfExists(pathOf(digest));
+  }
+
+  @Override
+  public void forEach(Consumer<StoredBlob> visitor) throws IOException {
+    for (String alg : new String[] {"sha256", "sha512"}) {
+      Path algDir = blobs.resolve(alg);
+      if (!Files.isDirectory(algDir)) {
+        continue;
+      }
+      try (DirectoryStream<Path> prefixes = Files.newDirectoryStream(algDir)) {
+        for (Path prefix : prefixes) {
+          try (DirectoryStream<Path> files = Files.newDirectoryStream(prefix)) {
+            for (Path f : files) {
+              Digest d;
+              try {
+                d = new Digest(alg, f.getFileName().toString());
+              } catch (IllegalArgumentException e) {
+                LOG.warn("ignoring stray file {}", f);
+                continue;
+              }
+              BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+              visitor.accept(new StoredBlob(d, f, a.size(), a.lastModifiedTime().toMillis()));
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private final class Writer implements BlobWriter {
+    private final Digest digest;
+    private final Path temp;
+    private final FileChannel channel;
+    private final MessageDigest md;
+    private long written;
+    private boolean done;
+
+    Writer(Digest digest, Path temp, FileChannel channel) {
+      this.digest = digest;
+      this.temp = temp;
+      this.channel = channel;
+      this.md = digest.newMessageDigest();
+    }
+
+    @Override
+    public Path tempPath() {
+      return temp;
+    }
+
+    @Override
+    public void write(ByteBuffer buffer) throws IOException {
+      ByteBuffer forHash = buffer.duplicate();
+      while (buffer.hasRemaining()) {
+        written += channel.write(buffer);
+      }
+      md.update(forHash);
+    }
+
+    @Override
+    public long written() {
+      return written;
+    }
+
+    @Override
+    public boolean digestMatches() {
+      try {
+        return digest.matches((MessageDigest) md.clone());
+      } catch (CloneNotSupportedException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @Override
+    public void sync() throws IOException {
+      channel.force(false);
+    }
+
+    @Override
+    public StoredBlob commit() throws IOException {
+      if (!digestMatches()) {
+        abort();
+        throw new DigestMismatchException("content of " + written + " bytes does not match " + digest);
+      }
+      try {
+        channel.force(false);
+        channel.close();
+        Path target = pathOf(digest);
+        Files.createDirectories(target.getParent());
+        try {
+          Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
+          Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+        done = true;
+        return new StoredBlob(digest, target, written, System.currentTimeMillis());
+      } catch (IOException e) {
+        abort();
+        throw e;
+      }
+    }
+
+    @Override
+    public void abort() {
+      if (done) {
+        return;
+      }
+      done = true;
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // closing a temp file we are about to delete
+      }
+      try {
+        Files.deleteIfExists(temp);
+      } catch (IOException e) {
+        LOG.warn("could not delete temp file {}: {}", temp, e.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,291 @@
+package dev.registrycache.upstream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.registrycache.config.CacheConfig;
+import dev.registrycache.config.RegistryConfig;
+import dev.registrycache.metrics.CacheMetrics;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.net.http.HttpResponse.BodySubscribers;
+import java.net.http.HttpResponse.ResponseInfo;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Function;
+
+/**
+ * Talks to upstream registries: anonymous and credentialed Bearer-token flows (tokens cached
+ * per scope), Basic auth, redirects to blob storage (the registry's {@code Authorization} is
+ * never sent to another host), bounded connect and response timeouts.
+ */
+public final class UpstreamClient {
+  private static final int MAX_REDIRECTS = 5;
+  private static final String USER_AGENT = "registry-cache/0.1";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HttpClient http;
+  private final Duration responseTimeout;
+  private final TokenCache tokens = new TokenCache(Clock.systemUTC());
+  /** Registries that answered with a Basic challenge: we send credentials up front next time. */
+  private final ConcurrentHashMap<String, Boolean> basicRegistries = new ConcurrentHashMap<>();
+  private final CacheMetrics metrics;
+
+  /** A complete small answer (manifests, tag lists); body is empty for HEAD and errors. */
+  public record Response(int status, HttpHeaders headers, byte[] body, URI uri) {
+    public String header(String name) {
+      return headers.firstValue(name).orElse(null);
+    }
+  }
+
+  public UpstreamClient(CacheConfig config, CacheMetrics metrics, ExecutorService executor) {
+    this.http = HttpClient.newBuilder()
+        .connectTimeout(config.connectTimeout())
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .version(HttpClient.Version.HTTP_1_1)
+        .executor(executor)
+        .build();
+    this.responseTimeout = config.responseTimeout();
+    this.metrics = metrics;
+  }
+
+  /** GET or HEAD with the whole (small) body in memory; non-2xx answers are returned, not thrown. */
+  public CompletableFuture<Response> fetch(RegistryConfig reg, String repository, String path,
+      String accept, boolean head) {
+    long t0 = System.nanoTime();
+    return exchange(reg, repository, reg.baseUri().resolve(path), head ? "HEAD" : "GET", accept,
+        info -> BodySubscribers.ofByteArray(), 0, null)
+        .thenApply(r -> {
+          metrics.upstreamRequest(reg.name(), r.statusCode(), System.nanoTime() - t0);
+          byte[] body = r.body() == null ? new byte[0] : r.body();
+          return new Response(r.statusCode(), r.headers(), body, r.uri());
+        })
+        .exceptionallyCompose(e -> failed(reg, e, t0));
+  }
+
+  /**
+   * GET whose 2xx body goes to the subscriber made by {@code onSuccess}; other answers arrive
+   * with a null body.
+   */
+  public <T> CompletableFuture<HttpResponse<T>> stream(RegistryConfig reg, String repository,
+      String path, String accept, Function<ResponseInfo, BodySubscriber<T>> onSuccess) {
+    long t0 = System.nanoTime();
+    return exchange(reg, repository, reg.baseUri().resolve(path), "GET", accept, onSuccess, 0, null)
+        .thenApply(r -> {
+          metrics.upstreamRequest(reg.name(), r.statusCode(), System.nanoTime() - t0);
+          return r;
+        })
+        .exceptionallyCompose(e -> failed(reg, e, t0));
+  }
+
+  private <T> CompletableFuture<T> failed(RegistryConfig reg, Throwable e, long t0) {
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    UpstreamException ue;
+    if (cause instanceof UpstreamException u) {
+      ue = u;
+    } else if (cause instanceof HttpTimeoutException) {
+      ue = new UpstreamException(0, reg.name() + ": timed out: " + cause.getMessage(), cause);
+    } else if (cause instanceof IOException) {
+      ue = new UpstreamException(0, reg.name() + " unreachable: " + describe(cause), cause);
+    } else {
+      ue = new UpstreamException(0, reg.name() + ": " + describe(cause), cause);
+    }
+    metrics.upstreamError(reg.name(), ue.status() == 0 ? "unreachable" : String.valueOf(ue.status()));
+    metrics.upstreamRequest(reg.name(), ue.status(), System.nanoTime() - t0);
+    return CompletableFuture.failedFuture(ue);
+  }
+
+  private static String describe(Throwable t) {
+    String m = t.getMessage();
+    return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+  }
+
+  private static String scopeFor(String repository) {
+    return repository == null ? null : "repository:" + repository + ":pull";
+  }
+
+  private <T> CompletableFuture<HttpResponse<T>> exchange(RegistryConfig reg, String repository,
+      URI uri, String method, String accept, Function<ResponseInfo, BodySubscriber<T>> onSuccess,
+      int hops, String forcedAuth) {
+    boolean sameHost = sameOrigin(uri, reg.baseUri());
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri)
+        .method(method, HttpRequest.BodyPublishers.noBody())
+        .timeout(responseTimeout)
+        .header("User-Agent", USER_AGENT);
+    if (accept != null) {
+      b.header("Accept", accept);
+    }
+    String auth = null;
+    if (sameHost) {
+      auth = forcedAuth != null ? forcedAuth : cachedAuthorization(reg, repository);
+      if (auth != null) {
+        b.header("Authorization", auth);
+      }
+    }
+    final String sentAuth = auth;
+    HttpResponse.BodyHandler<T> handler = info -> {
+      int s = info.statusCode();
+      if (s >= 200 && s < 300) {
+        return onSuccess.apply(info);
+      }
+      @SuppressWarnings("unchecked")
+      BodySubscriber<T> discard = (BodySubscriber<T>) BodySubscribers.replacing(null);
+      return discard;
+    };
+    return http.sendAsync(b.build(), handler).thenCompose(r -> {
+      noteRateLimit(reg, r.headers());
+      int s = r.statusCode();
+      if (s == 401 && sameHost && hops < MAX_REDIRECTS) {
+        AuthChallenge ch = AuthChallenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null));
+        if (ch == null) {
+          return CompletableFuture.completedFuture(r);
+        }
+        if (sentAuth != null && sentAuth.startsWith("Bearer ")) {
+          tokens.invalidate(reg.name(), scopeFor(repository));
+          if (forcedAuth != null) {
+            return CompletableFuture.completedFuture(r); // a fresh token was refused: give up
+          }
+        } else if (sentAuth != null && forcedAuth != null) {
+          return CompletableFuture.completedFuture(r);
+        }
+        if (ch.isBearer()) {
+          return fetchToken(reg, ch, repository).thenCompose(token ->
+              exchange(reg, repository, uri, method, accept, onSuccess, hops + 1, "Bearer " + token));
+        }
+        if (ch.isBasic() && reg.username() != null) {
+          basicRegistries.put(reg.name(), Boolean.TRUE);
+          return exchange(reg, repository, uri, method, accept, onSuccess, hops + 1, basic(reg));
+        }
+        return CompletableFuture.completedFuture(r);
+      }
+      if (s >= 300 && s < 400 && s != 304) {
+        String location = r.headers().firstValue("Location").orElse(null);
+        if (location == null) {
+          return CompletableFuture.completedFuture(r);
+        }
+        if (hops >= MAX_REDIRECTS) {
+          return CompletableFuture.failedFuture(
+              new UpstreamException(s, reg.name() + ": too many redirects at " + uri));
+        }
+        URI next = uri.resolve(location);
+        // the registry's credentials stay with the registry
+        String carry = sameOrigin(next, reg.baseUri()) ? sentAuth : null;
+        return exchange(reg, repository, next, method, accept, onSuccess, hops + 1, carry);
+      }
+      return CompletableFuture.completedFuture(r);
+    });
+  }
+
+  private static boolean sameOrigin(URI a, URI b) {
+    return Objects.equals(a.getScheme(), b.getScheme())
+        && Objects.equals(a.getHost(), b.getHost()) && port(a) == port(b);
+  }
+
+  private static int port(URI u) {
+    return u.getPort() >= 0 ? u.getPort() : "https".equals(u.getScheme()) ? 443 : 80;
+  }
+
+  private String cachedAuthorization(RegistryConfig reg, String repository) {
+    String token = tokens.get(reg.name(), scopeFor(repository));
+    if (token != null) {
+      return "Bearer " + token;
+    }
+    if (reg.username() != null && basicRegistries.containsKey(reg.name())) {
+      return basic(reg);
+    }
+    return null;
+  }
+
+  private static String password(RegistryConfig reg) {
+    if (reg.passwordFile() != null) {
+      try {
+        return Files.readString(Path.of(reg.passwordFile()), StandardCharsets.UTF_8).strip();
+      } catch (IOException e) {
+        throw new IllegalStateException("registry " + reg.name() + ": cannot read passwordFile: " + e);
+      }
+    }
+    return reg.password() == null ? "" : reg.password();
+  }
+
+  private static String basic(RegistryConfig reg) {
+    String raw = reg.username() + ":" + password(reg);
+    return "Basic " + Base64.getEncoder().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private CompletableFuture<String> fetchToken(RegistryConfig reg, AuthChallenge ch, String repository) {
+    String realm = ch.param("realm");
+    if (realm == null) {
+      return CompletableFuture.failedFuture(
+          new UpstreamException(401, reg.name() + ": Bearer challenge without realm"));
+    }
+    String scope = ch.param("scope") != null ? ch.param("scope") : scopeFor(repository);
+    StringBuilder q = new StringBuilder();
+    if (ch.param("service") != null) {
+      q.append("service=").append(URLEncoder.encode(ch.param("service"), StandardCharsets.UTF_8));
+    }
+    if (scope != null) {
+      q.append(q.length() > 0 ? "&" : "").append("scope=")
+          .append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
+    }
+    URI uri;
+    try {
+      uri = URI.create(realm + (q.length() > 0 ? (realm.contains("?") ? "&" : "?") + q : ""));
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(
+          new UpstreamException(401, reg.name() + ": bad token realm " + realm));
+    }
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(responseTimeout)
+        .header("User-Agent", USER_AGENT);
+    if (reg.username() != null) {
+      b.header("Authorization", basic(reg));
+    }
+    return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray()).thenCompose(r -> {
+      if (r.statusCode() != 200) {
+        metrics.upstreamError(reg.name(), "token");
+        return CompletableFuture.failedFuture(new UpstreamException(r.statusCode() == 401 ? 401 : 403,
+            reg.name() + ": token service " + realm + " answered " + r.statusCode()));
+      }
+      try {
+        JsonNode n = JSON.readTree(r.body());
+        String token = n.hasNonNull("token") ? n.get("token").asText()
+            : n.hasNonNull("access_token") ? n.get("access_token").asText() : null;
+        if (token == null || token.isEmpty()) {
+          throw new IOException("no token in answer");
+        }
+        // cache under our own scope key: the one we asked for and will look up
+        tokens.put(reg.name(), scopeFor(repository), token, n.path("expires_in").asLong(0));
+        return CompletableFuture.completedFuture(token);
+      } catch (IOException e) {
+        metrics.upstreamError(reg.name(), "token");
+        return CompletableFuture.failedFuture(
+            new UpstreamException(502, reg.name() + ": unreadable token answer: " + e.getMessage()));
+      }
+    });
+  }
+
+  private void noteRateLimit(RegistryConfig reg, HttpHeaders headers) {
+    headers.firstValue("ratelimit-remaining").ifPresent(v -> {
+      int semi = v.indexOf(';');
+      try {
+        metrics.rateLimitRemaining(reg.name(), Long.parseLong((semi < 0 ? v : v.substring(0, semi)).trim()));
+      } catch (NumberFormatException ignored) {
+        // a header we do not understand is not worth failing a pull for
+      }
+    });
+  }
+}
