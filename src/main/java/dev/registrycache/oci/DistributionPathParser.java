@@ -64,11 +64,12 @@ public final class DistributionPathParser {
           null, pageSize(query), queryParam(query, "last"));
     }
 
-    // a leading registry segment (path-prefix mirrors); with ns= it must be that registry
+    // a leading registry segment (path-prefix mirrors). It was configured for this mirror
+    // explicitly, so when it contradicts ns= (containerd's name of the image's registry), it wins.
     int slash = rest.indexOf('/');
     if (slash > 0) {
       String first = canonicalRegistry(rest.substring(0, slash));
-      if ((registry == null || registry.equals(first)) && isRegistry.test(first)
+      if (isRegistry.test(first)
           && (first.indexOf('.') >= 0 || first.indexOf(':') >= 0 || first.equals("localhost"))) {
         registry = first;
         rest = rest.substring(slash + 1);

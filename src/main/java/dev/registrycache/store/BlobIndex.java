@@ -150,7 +150,7 @@ public final class BlobIndex {
       }
       if (entries.remove(d, e)) {
         totalBytes.addAndGet(-e.size());
-        free += e.size();
+        free = free > Long.MAX_VALUE - e.size() ? Long.MAX_VALUE : free + e.size();
         evictions.incrementAndGet();
         evicted.add(d);
       }
