@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# End-to-end test of the cache with real clients (skopeo, containerd, podman) and real
+# upstream registries (CNCF distribution), using the shared e2e kit.
+#
+# Usage: src/test/e2e/cache-e2e.sh            (after `mvn package`; needs root for containerd/podman)
+#   E2E_DIR        the kit (default: ../shared/e2e next to the repository)
+#   E2E_STATE_DIR  kit state (default: target/e2e-state)
+#   CACHE_PORT     the cache's port (default 15070; admin port = CACHE_PORT + 1)
+#   E2E_*_PORT     the kit's ports (see the kit's lib.sh)
+#
+# One cache mirrors three registries, each backed by a kit upstream:
+#   quay.io   -> token-auth upstream (credentials in the config)
+#   ghcr.io   -> htpasswd (Basic) upstream
+#   docker.io -> anonymous upstream
+# Passes, every one through the kit's run-e2e.sh (3 clients x 7 images, full set):
+#   1 quay.io via path prefix      cold: every blob comes through the token flow
+#   2 ghcr.io via path prefix      Basic auth; blobs already cached (content-addressed)
+#   3 docker.io host-style/ns=     manifests cold
+#   4 docker.io host-style again   must not reach any upstream (checked in the metrics)
+#   5 docker.io via path prefix    must not reach any upstream either
+# then the kit's mirror-checks.sh (HEAD/Range/resume), and the cache's own log for errors.
+# Ends with "N passed, M failed"; exits 1 on any failure.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+: "${E2E_DIR:=$ROOT/../shared/e2e}"
+E2E_DIR="$(cd "$E2E_DIR" && pwd)"
+: "${E2E_STATE_DIR:=$ROOT/target/e2e-state}"
+export E2E_STATE_DIR
+source "$E2E_DIR/lib.sh"
+
+CACHE_PORT="${CACHE_PORT:-15070}"
+ADMIN_PORT=$((CACHE_PORT + 1))
+JAR="$ROOT/target/registry-cache.jar"
+[[ -f "$JAR" ]] || die "$JAR missing: run mvn package first"
+work="$E2E_STATE_DIR/cache-e2e"
+rm -rf "$work"; mkdir -p "$work"
+cache_pid=""
+
+stop_cache() {
+  if [[ -n "$cache_pid" ]] && kill -0 "$cache_pid" 2>/dev/null; then
+    kill -TERM "$cache_pid"
+    for _ in $(seq 1 100); do kill -0 "$cache_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$cache_pid" 2>/dev/null && kill -KILL "$cache_pid"
+  fi
+  cache_pid=""
+}
+cleanup() { stop_cache; "$E2E_DIR/stop-all.sh" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); echo "PASS $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+
+log "starting upstreams and pushing the test images"
+"$E2E_DIR/start-upstream.sh" --auth
+"$E2E_DIR/make-images.sh" --set full "127.0.0.1:$E2E_UPSTREAM_PORT" \
+  "127.0.0.1:$E2E_UPSTREAM_TOKEN_PORT=$E2E_USER:$E2E_PASSWORD" \
+  "127.0.0.1:$E2E_UPSTREAM_BASIC_PORT=$E2E_USER:$E2E_PASSWORD" >/dev/null
+
+cat >"$work/config.yaml" <<YAML
+listen: 127.0.0.1:$CACHE_PORT
+adminListen: 127.0.0.1:$ADMIN_PORT
+storage:
+  path: $work/storage
+  maxSize: 2GiB
+  minFreeSpace: 100MiB
+registries:
+  - name: docker.io
+    url: http://127.0.0.1:$E2E_UPSTREAM_PORT
+  - name: quay.io
+    url: http://127.0.0.1:$E2E_UPSTREAM_TOKEN_PORT
+    username: $E2E_USER
+    password: $E2E_PASSWORD
+  - name: ghcr.io
+    url: http://127.0.0.1:$E2E_UPSTREAM_BASIC_PORT
+    username: $E2E_USER
+    passwordFile: $work/basic-password
+YAML
+printf '%s\n' "$E2E_PASSWORD" >"$work/basic-password"
+
+log "starting the cache on 127.0.0.1:$CACHE_PORT"
+java -Xmx128m -jar "$JAR" cache --config "$work/config.yaml" >"$work/cache.log" 2>&1 &
+cache_pid=$!
+deadline=$((SECONDS + 60))
+until curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$ADMIN_PORT/readyz"; do
+  kill -0 "$cache_pid" 2>/dev/null || { cat "$work/cache.log"; die "cache exited"; }
+  (( SECONDS < deadline )) || die "cache not ready within 60 s"
+  sleep 0.2
+done
+
+# upstream requests the cache has made so far (all registries, all statuses)
+upstream_requests() {
+  curl -sf --max-time 10 "http://127.0.0.1:$ADMIN_PORT/metrics" |
+    awk '/^registry_cache_upstream_request_duration_seconds_count/ {s += $NF} END {printf "%d\n", s}'
+}
+
+e2e_pass() {  # e2e_pass LABEL MIRROR [EXPECT_NO_UPSTREAM]
+  local label="$1" mirror="$2" quiet="${3:-}" before after out
+  before=$(upstream_requests)
+  if out="$("$E2E_DIR/run-e2e.sh" --mirror "$mirror" --set full --keep-running 2>&1)"; then
+    ok "$label: $(tail -1 <<<"$out")"
+  else
+    echo "$out" | grep -E '^(OK|FAIL) ' || true
+    bad "$label: $(tail -1 <<<"$out")"
+  fi
+  echo "$out" >"$work/run-$(tr -c 'a-z0-9' '-' <<<"$label").log"
+  after=$(upstream_requests)
+  if [[ -n "$quiet" ]]; then
+    if [[ "$after" == "$before" ]]; then ok "$label: served without any upstream request"
+    else bad "$label: $((after - before)) upstream request(s) for content already cached"; fi
+  else
+    echo "     ($((after - before)) upstream requests)"
+  fi
+}
+
+e2e_pass "quay.io (token upstream) via path prefix, cold" "127.0.0.1:$CACHE_PORT/quay.io"
+e2e_pass "ghcr.io (basic-auth upstream) via path prefix" "127.0.0.1:$CACHE_PORT/ghcr.io"
+e2e_pass "docker.io host-style (ns=)" "127.0.0.1:$CACHE_PORT"
+e2e_pass "docker.io host-style, second run" "127.0.0.1:$CACHE_PORT" quiet
+e2e_pass "docker.io via path prefix, warm" "127.0.0.1:$CACHE_PORT/docker.io" quiet
+
+if out="$("$E2E_DIR/mirror-checks.sh" --strict-range "127.0.0.1:$CACHE_PORT" docker.io/library/e2e-large:v1 2>&1)"; then
+  ok "mirror-checks: $(tail -1 <<<"$out")"
+else
+  echo "$out"; bad "mirror-checks: $(tail -1 <<<"$out")"
+fi
+
+catalog=$(curl -sf --max-time 10 "http://127.0.0.1:$CACHE_PORT/v2/_catalog")
+for repo in docker.io/library/e2e-large quay.io/library/e2e-multi ghcr.io/e2e-org/e2e-app; do
+  if jq -e --arg r "$repo" '.repositories | index($r)' <<<"$catalog" >/dev/null; then ok "catalog lists $repo"
+  else bad "catalog lacks $repo: $catalog"; fi
+done
+
+if grep -E 'Exception|ERROR' "$work/cache.log" | grep -v 'ERROR: ' >/dev/null; then
+  grep -E 'Exception|ERROR' "$work/cache.log" | head -20
+  bad "the cache logged errors (see $work/cache.log)"
+else
+  ok "no exceptions in the cache log"
+fi
+
+stop_cache
+if grep -q 'registry-cache stopped' "$work/cache.log"; then ok "cache stopped cleanly on SIGTERM"
+else bad "no clean shutdown in $work/cache.log"; fi
+
+echo "cache-e2e: $pass passed, $fail failed"
+[[ $fail == 0 ]]
