@@ -18,7 +18,10 @@
 #   3 docker.io host-style/ns=     manifests cold
 #   4 docker.io host-style again   must not reach any upstream (checked in the metrics)
 #   5 docker.io via path prefix    must not reach any upstream either
-# then the kit's mirror-checks.sh (HEAD/Range/resume), and the cache's own log for errors.
+# then the kit's mirror-checks.sh (HEAD/Range/resume), node-runtimes.sh (the node writers'
+# files with real ctr/skopeo/podman through this cache), the cache's own node lifecycle
+# (--configure-node, SIGTERM, SIGKILL + cleanup, node compared byte for byte), and the
+# cache's log for errors.
 # Ends with "N passed, M failed"; exits 1 on any failure.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
@@ -130,6 +133,61 @@ for repo in docker.io/library/e2e-large quay.io/library/e2e-multi ghcr.io/e2e-or
   if jq -e --arg r "$repo" '.repositories | index($r)' <<<"$catalog" >/dev/null; then ok "catalog lists $repo"
   else bad "catalog lacks $repo: $catalog"; fi
 done
+
+# node configuration with real runtimes: the writers' files handed to ctr, skopeo and podman
+if out="$(E2E_DIR="$E2E_DIR" "$ROOT/src/test/e2e/node-runtimes.sh" "127.0.0.1:$CACHE_PORT" 2>&1)"; then
+  ok "node-runtimes against the cache: $(tail -1 <<<"$out")"
+else
+  echo "$out"; bad "node-runtimes against the cache: $(tail -1 <<<"$out")"
+fi
+
+# the cache's own node lifecycle: entries only once it answers, removed on SIGTERM, left by
+# SIGKILL and removed by `cleanup`; the node's files byte for byte as before
+node_lifecycle() {
+  local host="$work/host" port=$((CACHE_PORT + 2)) pid snap="$work/host-before.txt"
+  mkdir -p "$host/etc/containerd/certs.d/docker.io" "$host/etc/containers/registries.conf.d"
+  printf 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n' \
+    >"$host/etc/containerd/config.toml"
+  printf 'server = "https://registry-1.docker.io"\n\n[host."https://mirror.corp.example"]\n  capabilities = ["pull"]\n' \
+    >"$host/etc/containerd/certs.d/docker.io/hosts.toml"
+  printf '[[registry]]\nprefix = "example.com"\nlocation = "example.com"\n' >"$host/etc/containers/registries.conf.d/10-admin.conf"
+  # names, modes, file sizes, mtimes and contents (directory mtimes change with any entry)
+  snapshot() { (cd "$host" && find . -type d -print0 | sort -z | xargs -0 stat -c '%n %a' \
+    && find . -type f -print0 | sort -z | xargs -0 stat -c '%n %s %a %Y' \
+    && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
+  snapshot >"$snap"
+  for mode in TERM KILL; do
+    java -Xmx64m -jar "$JAR" cache --config "$work/config.yaml" --listen "127.0.0.1:$port" \
+      --admin-listen "127.0.0.1:$((port + 1))" --storage "$work/storage2" --no-access-log \
+      --configure-node --host-root "$host" >"$work/node-$mode.log" 2>&1 &
+    pid=$!
+    local deadline=$((SECONDS + 60))
+    until curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$((port + 1))/readyz"; do
+      (( SECONDS < deadline )) && kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    if grep -q '127.0.0.1:'"$port" "$host/etc/containerd/certs.d/docker.io/hosts.toml" \
+        && grep -q 'mirror.corp.example' "$host/etc/containerd/certs.d/docker.io/hosts.toml" \
+        && grep -q "127.0.0.1:$port/quay.io" "$host/etc/containers/registries.conf.d/50-registry-cache.conf"; then
+      ok "node lifecycle ($mode): entries written after readiness, admin's host kept"
+    else
+      bad "node lifecycle ($mode): entries missing"; cat "$work/node-$mode.log"
+    fi
+    kill "-$mode" "$pid"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if [[ $mode == KILL ]]; then
+      grep -q "127.0.0.1:$port" "$host/etc/containerd/certs.d/docker.io/hosts.toml" \
+        && ok "node lifecycle (KILL): entries left behind as expected" || bad "node lifecycle (KILL): entries vanished"
+      java -jar "$JAR" cleanup --host-root "$host" >"$work/cleanup.log" 2>&1 || { cat "$work/cleanup.log"; bad "cleanup exited non-zero"; }
+    fi
+    if diff <(snapshot) "$snap" >"$work/node-diff-$mode.txt"; then
+      ok "node lifecycle ($mode): node byte for byte as before"
+    else
+      bad "node lifecycle ($mode): node differs from before:"; cat "$work/node-diff-$mode.txt"
+    fi
+  done
+}
+node_lifecycle
 
 if grep -E 'Exception|ERROR' "$work/cache.log" | grep -v 'ERROR: ' >/dev/null; then
   grep -E 'Exception|ERROR' "$work/cache.log" | head -20

@@ -2,12 +2,20 @@ package dev.registrycache.cli;
 
 import dev.registrycache.config.CacheConfig;
 import dev.registrycache.config.ConfigLoader;
+import dev.registrycache.node.NodeMirrorLifecycle;
+import dev.registrycache.node.NodeMirrorPlan;
 import dev.registrycache.server.CacheApplication;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -16,6 +24,9 @@ import picocli.CommandLine.Option;
     description = "Run the pull-through cache (embedded default config unless --config is given). "
         + "Every option can also be set by the environment variable shown.")
 public final class CacheCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(CacheCommand.class);
+  private static final long REAPPLY_SECONDS = 60;
+
   @Option(names = "--config", description = "YAML/JSON config file (env: REGISTRY_CACHE_CONFIG)",
       defaultValue = "${env:REGISTRY_CACHE_CONFIG}")
   Path config;
@@ -44,6 +55,14 @@ public final class CacheCommand implements Callable<Integer> {
       description = "mirror NAME from upstream URL (repeatable; replaces the URL of a configured registry)")
   List<String> registries = new ArrayList<>();
 
+  @Option(names = "--configure-node", negatable = true,
+      description = "write the node's container runtime mirror entries once the cache answers, remove them on "
+          + "SIGTERM (env: REGISTRY_CACHE_CONFIGURE_NODE)", defaultValue = "${env:REGISTRY_CACHE_CONFIGURE_NODE:-false}")
+  boolean configureNode;
+
+  @Mixin
+  NodeOptions node = new NodeOptions();
+
   @Override
   public Integer call() throws Exception {
     CacheConfig cfg;
@@ -55,12 +74,37 @@ public final class CacheCommand implements Callable<Integer> {
       return 2;
     }
     CacheApplication app = CacheApplication.start(cfg);
+    NodeMirrorLifecycle nodeLifecycle = configureNode ? startNodeConfiguration(cfg, app) : null;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (nodeLifecycle != null) {
+        nodeLifecycle.restore(); // before the server goes away: no entry may point at nothing
+      }
       app.close();
       stopped.countDown();
     }, "shutdown"));
     stopped.await();
     return 0;
+  }
+
+  private NodeMirrorLifecycle startNodeConfiguration(CacheConfig cfg, CacheApplication app) {
+    String host = cfg.listen().host();
+    if (host.equals("0.0.0.0") || host.equals("::")) {
+      host = "127.0.0.1";
+    }
+    String endpoint = host + ":" + app.address().getPort();
+    List<NodeMirrorPlan.MirroredRegistry> regs = cfg.registries().stream()
+        .map(r -> new NodeMirrorPlan.MirroredRegistry(r.name(), r.url())).toList();
+    NodeMirrorLifecycle lifecycle = new NodeMirrorLifecycle(new NodeMirrorPlan(endpoint, regs, node.options()),
+        node.hostRoot, node.containerRuntimeVersion, node.autoDetect(), LOG::info);
+    app.setReadinessGate(() -> lifecycle.status().configured(), () -> lifecycle.status().summary());
+    ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "node-config");
+      t.setDaemon(true);
+      return t;
+    });
+    // first at once, then periodically: idempotent, and it puts back entries someone removed
+    s.scheduleWithFixedDelay(lifecycle::apply, 0, REAPPLY_SECONDS, TimeUnit.SECONDS);
+    return lifecycle;
   }
 }

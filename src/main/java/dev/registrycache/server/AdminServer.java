@@ -10,15 +10,18 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The admin port, apart from client traffic: {@code /metrics} (Prometheus text),
- * {@code /healthz} (the process is alive) and {@code /readyz} (the cache answers).
+ * {@code /healthz} (the process is alive), {@code /readyz} (the cache answers and, on a node, its
+ * mirror entries are in place) and {@code /status} (why, in words).
  */
 public final class AdminServer implements AutoCloseable {
   private final HttpServer server;
 
-  AdminServer(HostPort listen, PrometheusMeterRegistry prometheus, BooleanSupplier ready) throws IOException {
+  AdminServer(HostPort listen, PrometheusMeterRegistry prometheus, BooleanSupplier ready,
+      Supplier<String> status) throws IOException {
     server = HttpServer.create(new InetSocketAddress(listen.host(), listen.port()), 64);
     server.setExecutor(Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "admin-http");
@@ -30,8 +33,12 @@ public final class AdminServer implements AutoCloseable {
     server.createContext("/healthz", ex -> send(ex, 200, "text/plain", "ok\n"));
     server.createContext("/readyz", ex -> {
       boolean ok = ready.getAsBoolean();
-      send(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready\n");
+      String detail = status.get();
+      send(ex, ok ? 200 : 503, "text/plain", (ok ? "ready" : "not ready")
+          + (detail.isEmpty() ? "" : ": " + detail) + "\n");
     });
+    server.createContext("/status", ex -> send(ex, 200, "text/plain",
+        (ready.getAsBoolean() ? "ready" : "not ready") + "\n" + status.get() + "\n"));
     server.start();
   }
 

@@ -22,6 +22,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +44,8 @@ public final class CacheApplication implements AutoCloseable {
   private final CacheServer server;
   private final AdminServer admin;
   private volatile boolean ready;
+  private volatile BooleanSupplier readinessGate = () -> true;
+  private volatile Supplier<String> statusDetail = () -> "";
 
   private CacheApplication(CacheConfig config) throws IOException, InterruptedException {
     this.config = config;
@@ -78,7 +82,8 @@ public final class CacheApplication implements AutoCloseable {
     server = new CacheServer(config.listen(), ctx, Runtime.getRuntime().availableProcessors());
     AdminServer a;
     try {
-      a = new AdminServer(config.adminListen(), prometheus, () -> ready);
+      a = new AdminServer(config.adminListen(), prometheus,
+          () -> ready && readinessGate.getAsBoolean(), () -> statusDetail.get());
     } catch (IOException e) {
       server.close();
       throw new IOException("admin port " + config.adminListen() + ": " + e.getMessage(), e);
@@ -128,6 +133,15 @@ public final class CacheApplication implements AutoCloseable {
 
   public BlobIndex index() {
     return index;
+  }
+
+  /**
+   * An extra condition for {@code /readyz} (e.g. "the node's mirror entries are in place"), and
+   * the text {@code /status} shows for it.
+   */
+  public void setReadinessGate(BooleanSupplier gate, Supplier<String> detail) {
+    this.readinessGate = gate;
+    this.statusDetail = detail;
   }
 
   public boolean isReady() {

@@ -142,7 +142,9 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
     HttpResponse r = Responses.head(range == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT);
     RegistryRequestHandler.blobHeaders(r.headers(), blob.digest().toString(), size, range);
     ex.status = r.status().code();
-    ctx.write(r);
+    // flushed now, not with the first bytes: a download that breaks off before any byte must
+    // still leave the client a started (then truncated) answer, not a bare connection close
+    ctx.writeAndFlush(r);
     headersSent = true;
     position = range == null ? 0 : range.start();
     end = range == null ? size : range.endInclusive() + 1;

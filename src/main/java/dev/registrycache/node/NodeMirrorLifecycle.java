@@ -1,0 +1,113 @@
+package dev.registrycache.node;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * The node side of the cache's life: mirror entries are written only once the local cache
+ * answers {@code GET /v2/} (so a node never points at a cache that is not there), re-applied
+ * periodically (idempotent: puts back entries someone removed), and removed before the server
+ * stops. Whatever stands in the way is reported in {@link #status()}, never thrown.
+ */
+public final class NodeMirrorLifecycle {
+  /** Where the node's configuration stands, for logs, readiness and the admin {@code /status}. */
+  public record Status(boolean configured, String summary, List<String> problems) {}
+
+  private final NodeMirrorPlan requested;
+  private final Path hostRoot;
+  private final String containerRuntimeVersion;
+  private final boolean autoDetect;
+  private final Consumer<String> log;
+  private final AtomicReference<Status> status =
+      new AtomicReference<>(new Status(false, "node not configured yet", List.of()));
+  private volatile NodeMirrorPlan applied;
+
+  /**
+   * @param plan what to write; with {@code autoDetect} its directories are replaced by the ones
+   *     {@link RuntimeDetector} finds under {@code hostRoot}
+   */
+  public NodeMirrorLifecycle(NodeMirrorPlan plan, Path hostRoot, String containerRuntimeVersion,
+      boolean autoDetect, Consumer<String> log) {
+    this.requested = Objects.requireNonNull(plan);
+    this.hostRoot = hostRoot;
+    this.containerRuntimeVersion = containerRuntimeVersion;
+    this.autoDetect = autoDetect;
+    this.log = log;
+  }
+
+  public Status status() {
+    return status.get();
+  }
+
+  /** True when the local cache answers {@code GET /v2/} with 200 or 401 within the timeout. */
+  public static boolean cacheAnswers(String endpoint, Duration timeout) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    try {
+      HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://" + endpoint + "/v2/"))
+          .timeout(timeout).GET().build(), HttpResponse.BodyHandlers.discarding());
+      return r.statusCode() == 200 || r.statusCode() == 401;
+    } catch (java.io.IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** Checks the cache, detects the runtimes, writes the entries. Safe to call repeatedly. */
+  public synchronized Status apply() {
+    if (!cacheAnswers(requested.cacheEndpoint(), Duration.ofSeconds(2))) {
+      return set(new Status(false, "the cache at " + requested.cacheEndpoint()
+          + " does not answer GET /v2/: mirror entries not written", List.of("cache not answering")));
+    }
+    NodeMirrorPlan plan = requested;
+    String detected = "";
+    if (autoDetect) {
+      NodeRuntimes rt = new RuntimeDetector(hostRoot).detect(containerRuntimeVersion);
+      detected = rt.summary();
+      rt.notes().forEach(n -> log.accept("node: " + n));
+      if (!rt.configurable()) {
+        List<String> problems = rt.problems().isEmpty()
+            ? List.of("no container runtime configuration found under " + hostRoot) : rt.problems();
+        return set(new Status(false, "node cannot be configured: " + String.join("; ", problems), problems));
+      }
+      plan = new NodeMirrorPlan(requested.cacheEndpoint(), requested.registries(), rt.applyTo(requested.options()));
+    }
+    ConfigChanges c = new NodeMirrorConfigurator(plan).apply();
+    applied = plan;
+    c.actions().forEach(a -> log.accept("node: " + a));
+    c.warnings().forEach(w -> log.accept("node: warning: " + w));
+    if (!c.succeeded()) {
+      c.errors().forEach(e -> log.accept("node: error: " + e));
+      return set(new Status(false, "writing mirror entries failed: " + String.join("; ", c.errors()), c.errors()));
+    }
+    return set(new Status(true, "mirror entries in place" + (detected.isEmpty() ? "" : " (" + detected + ")")
+        + " for " + plan.registries().size() + " registries", List.of()));
+  }
+
+  /** Removes our entries and restores what was there before. */
+  public synchronized Status restore() {
+    NodeMirrorPlan plan = applied != null ? applied : requested;
+    ConfigChanges c = new NodeMirrorConfigurator(plan).restore();
+    c.actions().forEach(a -> log.accept("node: " + a));
+    c.errors().forEach(e -> log.accept("node: error: " + e));
+    return set(new Status(false, c.succeeded() ? "mirror entries removed" : "restoring failed: "
+        + String.join("; ", c.errors()), c.errors()));
+  }
+
+  private Status set(Status s) {
+    Status old = status.getAndSet(s);
+    if (!s.equals(old)) {
+      log.accept("node: " + s.summary());
+    }
+    return s;
+  }
+}
