@@ -87,13 +87,16 @@ public final class BlobService {
       return new Hit(e);
     }
     InFlightBlob f = inFlight.get(digest);
-    if (f != null) {
+    if (f != null && f.state() != InFlightBlob.State.FAILED) {
       metrics.singleFlightJoin();
       return new Fetching(f, true);
     }
+    // a failed download stays in the map until its upstream exchange is wound up; a client
+    // retrying meanwhile must get a fresh download, not the old failure
     InFlightBlob mine = new InFlightBlob(digest, reg.name());
-    f = inFlight.putIfAbsent(digest, mine);
-    if (f != null) {
+    f = inFlight.compute(digest, (d, running) ->
+        running != null && running.state() != InFlightBlob.State.FAILED ? running : mine);
+    if (f != mine) {
       metrics.singleFlightJoin();
       return new Fetching(f, true);
     }

@@ -73,7 +73,13 @@ public final class CacheCommand implements Callable<Integer> {
       System.err.println("registry-cache: invalid configuration: " + e.getMessage());
       return 2;
     }
-    CacheApplication app = CacheApplication.start(cfg);
+    CacheApplication app;
+    try {
+      app = CacheApplication.start(cfg);
+    } catch (java.io.IOException e) {
+      System.err.println("registry-cache: " + e.getMessage());
+      return 1;
+    }
     NodeMirrorLifecycle nodeLifecycle = configureNode ? startNodeConfiguration(cfg, app) : null;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -35,6 +35,14 @@ public final class CacheMetrics {
     return registry;
   }
 
+  private final ConcurrentHashMap<RequestKey, Counter> requestCounters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<LookupKey, Counter> lookupCounters = new ConcurrentHashMap<>();
+
+  /** Keys of the per-request counters: cheap to build and hash, no string concatenation. */
+  private record RequestKey(String registry, String kind, int status) {}
+
+  private record LookupKey(String kind, String result) {}
+
   private Counter counter(String name, String... tags) {
     String key = name + String.join("|", tags);
     Counter c = counters.get(key);
@@ -46,13 +54,23 @@ public final class CacheMetrics {
 
   /** One answered client request. */
   public void request(String registry, String kind, int status) {
-    counter("requests", "registry", registry == null ? "" : registry, "kind", kind,
-        "status", Integer.toString(status)).increment();
+    RequestKey k = new RequestKey(registry == null ? "" : registry, kind, status);
+    Counter c = requestCounters.get(k);
+    if (c == null) {
+      c = requestCounters.computeIfAbsent(k, key -> counter("requests", "registry", key.registry(),
+          "kind", key.kind(), "status", Integer.toString(key.status())));
+    }
+    c.increment();
   }
 
   /** A cache lookup: result is hit, miss, join (joined an in-flight download) or stale. */
   public void lookup(String kind, String result) {
-    counter("lookups", "kind", kind, "result", result).increment();
+    LookupKey k = new LookupKey(kind, result);
+    Counter c = lookupCounters.get(k);
+    if (c == null) {
+      c = lookupCounters.computeIfAbsent(k, key -> counter("lookups", "kind", kind, "result", result));
+    }
+    c.increment();
   }
 
   public void bytesServed(String source, long bytes) {

@@ -3,25 +3,34 @@ package dev.registrycache.oci;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.regex.Pattern;
 
 /**
  * A content digest such as {@code sha256:0123...}: algorithm plus lowercase hex, validated
  * against the OCI image-spec grammar (sha256 and sha512 are the registered algorithms).
  */
 public record Digest(String algorithm, String hex) {
-  private static final Pattern SHA256 = Pattern.compile("[a-f0-9]{64}");
-  private static final Pattern SHA512 = Pattern.compile("[a-f0-9]{128}");
-
   public Digest {
-    Pattern p = switch (algorithm) {
-      case "sha256" -> SHA256;
-      case "sha512" -> SHA512;
+    int len = switch (algorithm) {
+      case "sha256" -> 64;
+      case "sha512" -> 128;
       default -> throw new IllegalArgumentException("unsupported digest algorithm: " + algorithm);
     };
-    if (!p.matcher(hex).matches()) {
+    if (!isLowerHex(hex, len)) {
       throw new IllegalArgumentException("invalid " + algorithm + " digest: " + hex);
     }
+  }
+
+  private static boolean isLowerHex(String s, int len) {
+    if (s.length() != len) {
+      return false;
+    }
+    for (int i = 0; i < len; i++) {
+      char c = s.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Parses {@code alg:hex}; throws {@link IllegalArgumentException} when invalid. */

@@ -128,7 +128,13 @@ public final class DistributionPathParser {
 
   /** Docker Hub answers to several names; all of them mean {@code docker.io}. */
   public static String canonicalRegistry(String name) {
-    String n = name.toLowerCase(java.util.Locale.ROOT);
+    String n = name;
+    for (int i = 0; i < name.length(); i++) {
+      if (Character.isUpperCase(name.charAt(i))) {
+        n = name.toLowerCase(java.util.Locale.ROOT);
+        break;
+      }
+    }
     return switch (n) {
       case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com" -> DOCKER_HUB;
       default -> n;

@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class CacheApplication implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CacheApplication.class);
+  /** Direct memory for small blobs and manifests (each at most {@link HotContent#MAX_ENTRY_BYTES}). */
+  private static final long HOT_CONTENT_BYTES = 32L << 20;
 
   private final CacheConfig config;
   private final PrometheusMeterRegistry prometheus;
@@ -61,7 +63,7 @@ public final class CacheApplication implements AutoCloseable {
     int blobs = index.rebuild();
     LOG.info("storage {}: {} blobs, {} bytes (limit {} bytes, keep {} bytes free)",
         config.storagePath(), blobs, index.totalBytes(), config.maxSizeBytes(), config.minFreeBytes());
-    ManifestStore manifests = new ManifestStore(config.storagePath(), store, index, 32L << 20);
+    ManifestStore manifests = new ManifestStore(config.storagePath(), store, index, 8L << 20);
     TagStore tags = new TagStore(config.storagePath());
     UpstreamClient upstream = new UpstreamClient(config, metrics, io);
 
@@ -76,17 +78,27 @@ public final class CacheApplication implements AutoCloseable {
     metrics.functionCounter("evictions", "Blobs evicted to stay within the limits", index, BlobIndex::evictions);
 
     accessLog = config.accessLog() ? new AccessLog(System.out, metrics) : null;
+    HotContent hot = new HotContent(HOT_CONTENT_BYTES);
+    metrics.gauge("memory_cache_bytes", "Small blobs and manifests held in memory", hot, HotContent::usedBytes);
     CacheContext ctx = new CacheContext(config, CacheContext.byName(config),
         new DistributionPathParser(n -> config.registry(n) != null, config.defaultRegistry()),
-        blobService, manifestService, tags, upstream, metrics, accessLog, io);
-    server = new CacheServer(config.listen(), ctx, Runtime.getRuntime().availableProcessors());
+        blobService, manifestService, tags, upstream, metrics, accessLog, hot, io);
+    try {
+      server = new CacheServer(config.listen(), ctx, Runtime.getRuntime().availableProcessors());
+    } catch (IOException | InterruptedException e) {
+      maintenance.shutdownNow();
+      io.shutdownNow();
+      throw e;
+    }
     AdminServer a;
     try {
       a = new AdminServer(config.adminListen(), prometheus,
           () -> ready && readinessGate.getAsBoolean(), () -> statusDetail.get());
     } catch (IOException e) {
       server.close();
-      throw new IOException("admin port " + config.adminListen() + ": " + e.getMessage(), e);
+      maintenance.shutdownNow();
+      io.shutdownNow();
+      throw new IOException("cannot listen on " + config.adminListen() + " (admin): " + e.getMessage(), e);
     }
     admin = a;
     maintenance.scheduleWithFixedDelay(index::persistLastUse, 5, 5, TimeUnit.MINUTES);

@@ -23,6 +23,7 @@ record CacheContext(
     UpstreamClient upstream,
     CacheMetrics metrics,
     AccessLog accessLog,
+    HotContent hot,
     Executor background) {
 
   static Map<String, RegistryConfig> byName(CacheConfig config) {

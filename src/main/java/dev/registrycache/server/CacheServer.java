@@ -14,6 +14,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -26,7 +27,7 @@ public final class CacheServer implements AutoCloseable {
   private final EventLoopGroup group;
   private final Channel channel;
 
-  CacheServer(HostPort listen, CacheContext cache, int threads) throws InterruptedException {
+  CacheServer(HostPort listen, CacheContext cache, int threads) throws IOException, InterruptedException {
     boolean epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -43,9 +44,12 @@ public final class CacheServer implements AutoCloseable {
           .bind(new InetSocketAddress(listen.host(), listen.port()))
           .sync()
           .channel();
-    } catch (RuntimeException | InterruptedException e) {
+    } catch (InterruptedException e) {
       group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       throw e;
+    } catch (Exception e) { // bind failures arrive as (undeclared) native IOExceptions
+      group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      throw new IOException("cannot listen on " + listen + ": " + e.getMessage(), e);
     }
     LOG.info("serving the OCI distribution API on {} ({} event loops, {})", address(), threads,
         epoll ? "epoll + sendfile" : "nio: " + Epoll.unavailabilityCause());

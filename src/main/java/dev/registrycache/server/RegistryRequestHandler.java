@@ -10,6 +10,8 @@ import dev.registrycache.oci.OciError;
 import dev.registrycache.oci.OciException;
 import dev.registrycache.store.BlobIndex;
 import dev.registrycache.store.ManifestStore.CachedManifest;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -43,6 +45,8 @@ import org.slf4j.LoggerFactory;
 final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryRequestHandler.class);
   private static final int MAX_QUEUED = 8;
+  /** Bodies from this size on are sent corked: full segments, like nginx's tcp_nopush. */
+  private static final long CORK_THRESHOLD = 256 * 1024;
 
   private final CacheContext cache;
   private final ArrayDeque<HttpRequest> queued = new ArrayDeque<>();
@@ -183,11 +187,38 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     CachedManifest m = result.manifest();
     ex.source = result.source();
     ex.status = 200;
-    FullHttpResponse r = Responses.full(HttpResponseStatus.OK, m.mediaType(), m.bytes(), ex.head);
+    ByteBuf body = Unpooled.EMPTY_BUFFER;
+    if (!ex.head) {
+      body = cache.hot().get(m.digest());
+      if (body == null) {
+        body = cache.hot().put(m.digest(), m.bytes());
+      }
+    }
+    FullHttpResponse r = Responses.full(HttpResponseStatus.OK, m.mediaType(), body, m.bytes().length);
     String digest = m.digest().toString();
     r.headers().set(Responses.CONTENT_DIGEST, digest);
     r.headers().set(HttpHeaderNames.ETAG, Responses.etag(digest));
     respond(ex, r, true);
+  }
+
+  /** A small blob from memory: headers and body in one write, no file opened. */
+  private boolean sendHotBlob(Exchange ex, BlobIndex.Entry e) {
+    ByteBuf body = cache.hot().get(e.blob().digest());
+    if (body == null) {
+      try {
+        body = cache.hot().load(e.blob().digest(), e.blob().path(), e.size());
+      } catch (IOException io) {
+        return false; // gone or unreadable: the file path decides what to answer
+      }
+    }
+    e.release();
+    ex.status = 200;
+    ex.bytes = e.size();
+    cache.metrics().bytesServed("cache", e.size());
+    FullHttpResponse r = Responses.full(HttpResponseStatus.OK, Responses.OCTET_STREAM, body, e.size());
+    blobHeaders(r.headers(), e.blob().digest().toString(), e.size(), null);
+    complete(ex, ctx.writeAndFlush(r));
+    return true;
   }
 
   private void blob(Exchange ex, DistributionRequest d) {
@@ -223,6 +254,10 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void sendStoredBlob(Exchange ex, BlobIndex.Entry e, DistributionRequest d) {
+    if (e.size() <= HotContent.MAX_ENTRY_BYTES && e.size() > 0
+        && ex.request.headers().get(HttpHeaderNames.RANGE) == null && sendHotBlob(ex, e)) {
+      return;
+    }
     FileChannel file;
     try {
       file = FileChannel.open(e.blob().path(), StandardOpenOption.READ);
@@ -250,13 +285,19 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     long len = range == null ? e.size() : range.length();
     ex.bytes = len;
     cache.metrics().bytesServed("cache", len);
+    boolean cork = len >= CORK_THRESHOLD && Cork.set(ctx.channel(), true);
     if (len > 0) {
       ctx.write(new DefaultFileRegion(file, start, len));
     } else {
       closeQuietly(file);
     }
     ChannelFuture last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-    last.addListener(f -> e.release());
+    last.addListener(f -> {
+      e.release();
+      if (cork) {
+        Cork.set(ctx.channel(), false); // sends the last partial segment now
+      }
+    });
     complete(ex, last);
   }
 

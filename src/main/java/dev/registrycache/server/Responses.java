@@ -47,6 +47,17 @@ final class Responses {
     return r;
   }
 
+  /** A response around a body buffer the caller hands over; {@code length} is the GET length. */
+  static FullHttpResponse full(HttpResponseStatus status, CharSequence contentType,
+      io.netty.buffer.ByteBuf body, long length) {
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body, HEADERS, TRAILERS);
+    HttpHeaders h = r.headers();
+    h.set(API_VERSION, API_VERSION_VALUE);
+    h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
+    h.set(HttpHeaderNames.CONTENT_LENGTH, length);
+    return r;
+  }
+
   static FullHttpResponse error(OciError e, boolean headRequest) {
     FullHttpResponse r = full(HttpResponseStatus.valueOf(e.status()), JSON, e.toJson(), headRequest);
     if (e.status() == 405) {

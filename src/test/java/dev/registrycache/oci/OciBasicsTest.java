@@ -56,6 +56,21 @@ class OciBasicsTest {
   }
 
   @Test
+  void handWrittenNameMatcherAgreesWithTheSpecRegex() {
+    String alphabet = "ab0._-/";
+    java.util.Random r = new java.util.Random(42);
+    for (int i = 0; i < 200_000; i++) {
+      int len = 1 + r.nextInt(9);
+      StringBuilder sb = new StringBuilder();
+      for (int j = 0; j < len; j++) {
+        sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
+      }
+      String s = sb.toString();
+      assertEquals(RepositoryName.matchesNameRegex(s), RepositoryName.matchesName(s), s);
+    }
+  }
+
+  @Test
   void names() {
     assertTrue(RepositoryName.isValid("library/nginx"));
     assertTrue(RepositoryName.isValid("a-b__c.d/e--f"));
