@@ -1,0 +1,70 @@
+package dev.registrycache.it;
+
+import dev.registrycache.config.CacheConfig;
+import dev.registrycache.config.HostPort;
+import dev.registrycache.config.RegistryConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@link CacheConfig} of a cache under test: loopback, ephemeral ports, no access log,
+ * short timeouts, and the registries the test names (the first one is the default registry
+ * unless {@code docker.io} is among them).
+ */
+final class CacheSetup {
+  private final Path storage;
+  private final List<RegistryConfig> registries = new ArrayList<>();
+  private long maxSizeBytes = 1L << 30;
+  private Duration tagTtl = Duration.ofMinutes(5);
+  private Duration idleTimeout = Duration.ofSeconds(10);
+  private Duration responseTimeout = Duration.ofSeconds(10);
+
+  CacheSetup(Path storage) {
+    this.storage = storage;
+  }
+
+  CacheSetup registry(String name, String url) {
+    registries.add(RegistryConfig.of(name, url));
+    return this;
+  }
+
+  CacheSetup registry(String name, String url, String user, String password) {
+    registries.add(new RegistryConfig(name, url, user, password, null));
+    return this;
+  }
+
+  CacheSetup maxSize(long bytes) {
+    this.maxSizeBytes = bytes;
+    return this;
+  }
+
+  CacheSetup tagTtl(Duration ttl) {
+    this.tagTtl = ttl;
+    return this;
+  }
+
+  CacheSetup idleTimeout(Duration idle) {
+    this.idleTimeout = idle;
+    return this;
+  }
+
+  CacheSetup responseTimeout(Duration response) {
+    this.responseTimeout = response;
+    return this;
+  }
+
+  Path storage() {
+    return storage;
+  }
+
+  CacheConfig config() {
+    HostPort loopback = new HostPort("127.0.0.1", 0);
+    String defaultRegistry = registries.stream().anyMatch(r -> r.name().equals("docker.io"))
+        ? "docker.io" : registries.get(0).name();
+    return new CacheConfig(loopback, loopback, storage, maxSizeBytes, 0, tagTtl,
+        Duration.ofSeconds(30), Duration.ofSeconds(2), responseTimeout, idleTimeout, false,
+        defaultRegistry, List.copyOf(registries));
+  }
+}

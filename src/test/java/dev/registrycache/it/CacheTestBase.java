@@ -1,0 +1,121 @@
+package dev.registrycache.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.registrycache.oci.Digest;
+import dev.registrycache.server.CacheApplication;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What every integration test needs: a temp dir, fake upstreams and caches that are closed
+ * after the test (in reverse order), and checks on the cache's storage directory.
+ */
+abstract class CacheTestBase {
+  static final Duration SETTLE = Duration.ofSeconds(10);
+
+  @TempDir
+  Path tmp;
+
+  private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+
+  @AfterEach
+  void closeResources() throws Exception {
+    Exception first = null;
+    while (!resources.isEmpty()) {
+      try {
+        resources.pop().close();
+      } catch (Exception e) {
+        first = first == null ? e : first;
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  <T extends AutoCloseable> T closeAfter(T resource) {
+    resources.push(resource);
+    return resource;
+  }
+
+  FakeUpstream upstream() throws IOException {
+    return closeAfter(FakeUpstream.start());
+  }
+
+  Path storage() {
+    return tmp.resolve("storage");
+  }
+
+  CacheSetup setup() {
+    return new CacheSetup(storage());
+  }
+
+  CacheApplication start(CacheSetup setup) throws IOException, InterruptedException {
+    return closeAfter(CacheApplication.start(setup.config()));
+  }
+
+  /** Where a verified blob (or manifest) with this digest lives in the store. */
+  Path storedFile(String digest) {
+    String alg = digest.substring(0, digest.indexOf(':'));
+    String hex = TestContent.hex(digest);
+    return storage().resolve("blobs").resolve(alg).resolve(hex.substring(0, 2)).resolve(hex);
+  }
+
+  List<Path> tempFiles() throws IOException {
+    Path dir = storage().resolve("tmp");
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.toList();
+    }
+  }
+
+  /** After a failed download: nothing under the digest, no temp file left behind. */
+  void assertNothingStored(String digest) throws IOException {
+    awaitTrue("temp dir empty, was " + tempFiles(), () -> {
+      try {
+        return tempFiles().isEmpty();
+      } catch (IOException e) {
+        return false;
+      }
+    });
+    assertEquals(false, Files.exists(storedFile(digest)), "blob stored under " + digest);
+  }
+
+  /**
+   * Waits until a downloaded blob is in the cache's index. Its last byte reaches clients once
+   * the digest is verified, a moment before that: until then a request joins the download
+   * (or, for HEAD, asks upstream) rather than being a hit.
+   */
+  static void awaitIndexed(CacheApplication cache, String digest) {
+    Digest d = Digest.parse(digest);
+    awaitTrue("in the index: " + digest, () -> cache.index().peek(d) != null);
+  }
+
+  static void awaitTrue(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + SETTLE.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        fail("not within " + SETTLE + ": " + what);
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fail("interrupted waiting for " + what);
+      }
+    }
+  }
+}

@@ -1,0 +1,257 @@
+package dev.registrycache.it;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A registry the tests control, on {@code 127.0.0.1} and an ephemeral port: it serves the blobs,
+ * manifests and tag lists registered with it, answers each path the way a test asks
+ * ({@link UpstreamBehavior}), can demand an anonymous Bearer token or Basic credentials, and
+ * records every request it receives.
+ */
+final class FakeUpstream implements AutoCloseable {
+  static final String OCTET_STREAM = "application/octet-stream";
+
+  /** A request as received: the raw path (no query) and a copy of its headers. */
+  record Recorded(String method, String path, String query, Headers headers) {
+    String header(String name) {
+      return headers.getFirst(name);
+    }
+  }
+
+  private record Content(byte[] body, String contentType, String digest, Map<String, String> extra) {}
+
+  private enum AuthMode { NONE, BEARER, BASIC }
+
+  private final HttpServer server;
+  private final ExecutorService executor = Executors.newCachedThreadPool();
+  private final Map<String, Content> content = new ConcurrentHashMap<>();
+  private final Map<String, UpstreamBehavior> behaviors = new ConcurrentHashMap<>();
+  private final List<Recorded> requests = new CopyOnWriteArrayList<>();
+  private final CountDownLatch closing = new CountDownLatch(1);
+  private final Map<String, String> tokenScopes = new ConcurrentHashMap<>();
+  private final AtomicInteger issuedTokens = new AtomicInteger();
+  private volatile AuthMode auth = AuthMode.NONE;
+  private volatile String basicCredentials;
+
+  private FakeUpstream() throws IOException {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+    server.setExecutor(executor);
+    server.createContext("/", this::handle);
+    content.put("/v2/", new Content("{}".getBytes(StandardCharsets.UTF_8), "application/json",
+        null, Map.of()));
+    server.start();
+  }
+
+  static FakeUpstream start() throws IOException {
+    return new FakeUpstream();
+  }
+
+  String url() {
+    return "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  // ---- content ----
+
+  /** Serves {@code bytes} as a blob of {@code repo}; returns its digest. */
+  String blob(String repo, byte[] bytes) {
+    String digest = TestContent.sha256(bytes);
+    content.put(blobPath(repo, digest), new Content(bytes, OCTET_STREAM, digest, Map.of()));
+    return digest;
+  }
+
+  /** Serves a manifest under its tag and its digest; returns the digest. */
+  String manifest(String repo, String tag, String mediaType, byte[] bytes) {
+    String digest = TestContent.sha256(bytes);
+    Content c = new Content(bytes, mediaType, digest, Map.of());
+    content.put(manifestPath(repo, digest), c);
+    if (tag != null) {
+      content.put(manifestPath(repo, tag), c);
+    }
+    return digest;
+  }
+
+  /** Serves {@code json} at {@code /v2/REPO/tags/list}, with a {@code Link} header when given. */
+  void tagList(String repo, String json, String link) {
+    content.put("/v2/" + repo + "/tags/list", new Content(json.getBytes(StandardCharsets.UTF_8),
+        "application/json", null, link == null ? Map.of() : Map.of("Link", link)));
+  }
+
+  /** Serves {@code bytes} at an arbitrary path (the target of a redirect, say). */
+  void raw(String path, byte[] bytes) {
+    content.put(path, new Content(bytes, OCTET_STREAM, null, Map.of()));
+  }
+
+  static String blobPath(String repo, String digest) {
+    return "/v2/" + repo + "/blobs/" + digest;
+  }
+
+  static String manifestPath(String repo, String reference) {
+    return "/v2/" + repo + "/manifests/" + reference;
+  }
+
+  /** From now on, answers {@code path} this way (until {@link #normal}). */
+  void behave(String path, UpstreamBehavior behavior) {
+    behaviors.put(path, behavior);
+  }
+
+  void normal(String path) {
+    behaviors.remove(path);
+  }
+
+  // ---- authentication ----
+
+  /** Every {@code /v2/} request needs a token from {@code /token} for its repository's scope. */
+  void requireBearerToken() {
+    auth = AuthMode.BEARER;
+  }
+
+  /** Every {@code /v2/} request needs these Basic credentials. */
+  void requireBasic(String user, String password) {
+    basicCredentials = "Basic " + Base64.getEncoder()
+        .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    auth = AuthMode.BASIC;
+  }
+
+  // ---- what was received ----
+
+  List<Recorded> requests() {
+    return List.copyOf(requests);
+  }
+
+  List<Recorded> requestsTo(String path) {
+    return requests.stream().filter(r -> r.path().equals(path)).toList();
+  }
+
+  int count(String method, String path) {
+    return (int) requests.stream()
+        .filter(r -> r.method().equals(method) && r.path().equals(path)).count();
+  }
+
+  int total() {
+    return requests.size();
+  }
+
+  int tokenRequests() {
+    return (int) requests.stream().filter(r -> r.path().equals("/token")).count();
+  }
+
+  // ---- serving ----
+
+  private void handle(HttpExchange ex) throws IOException {
+    try {
+      String path = ex.getRequestURI().getRawPath();
+      Headers copy = new Headers();
+      copy.putAll(ex.getRequestHeaders());
+      requests.add(new Recorded(ex.getRequestMethod(), path, ex.getRequestURI().getRawQuery(), copy));
+      boolean head = ex.getRequestMethod().equals("HEAD");
+      if (path.equals("/token")) {
+        issueToken(ex);
+        return;
+      }
+      if (!authorized(ex, path, head)) {
+        return;
+      }
+      Content c = content.get(path);
+      if (c != null) {
+        c.extra().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+      }
+      UpstreamBehavior b = behaviors.getOrDefault(path, UpstreamBehavior.NORMAL);
+      b.respond(new UpstreamBehavior.Reply(ex, c == null ? null : c.body(),
+          c == null ? null : c.contentType(), c == null ? null : c.digest(), head, closing));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    } finally {
+      ex.close();
+    }
+  }
+
+  private boolean authorized(HttpExchange ex, String path, boolean head) throws IOException {
+    String given = ex.getRequestHeaders().getFirst("Authorization");
+    switch (auth) {
+      case NONE:
+        return true;
+      case BASIC:
+        if (basicCredentials.equals(given)) {
+          return true;
+        }
+        ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"fake\"");
+        break;
+      default:
+        String repo = repositoryOf(path);
+        String scope = repo == null ? null : "repository:" + repo + ":pull";
+        String tokenScope = given != null && given.startsWith("Bearer ")
+            ? tokenScopes.get(given.substring(7)) : null;
+        if (tokenScope != null && (scope == null || scope.equals(tokenScope))) {
+          return true;
+        }
+        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"" + url()
+            + "/token\",service=\"fake\"" + (scope == null ? "" : ",scope=\"" + scope + "\""));
+        break;
+    }
+    new UpstreamBehavior.Reply(ex, null, null, null, head, closing).error(401, "UNAUTHORIZED");
+    return false;
+  }
+
+  private void issueToken(HttpExchange ex) throws IOException {
+    String scope = null;
+    String query = ex.getRequestURI().getRawQuery();
+    for (String kv : query == null ? new String[0] : query.split("&")) {
+      if (kv.startsWith("scope=")) {
+        scope = URLDecoder.decode(kv.substring(6), StandardCharsets.UTF_8);
+      }
+    }
+    String token = "tok-" + issuedTokens.incrementAndGet();
+    tokenScopes.put(token, scope == null ? "" : scope);
+    byte[] json = ("{\"token\":\"" + token + "\",\"expires_in\":300}").getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", "application/json");
+    ex.sendResponseHeaders(200, json.length);
+    ex.getResponseBody().write(json);
+  }
+
+  private static String repositoryOf(String path) {
+    if (!path.startsWith("/v2/")) {
+      return null;
+    }
+    for (String marker : new String[] {"/manifests/", "/blobs/", "/tags/list"}) {
+      int i = path.lastIndexOf(marker);
+      if (i > 4) {
+        return path.substring(4, i);
+      }
+    }
+    return null;
+  }
+
+  /** Stops answering (connections are then refused); harmless when already closed. */
+  @Override
+  public void close() {
+    if (closing.getCount() == 0) {
+      return;
+    }
+    closing.countDown();
+    server.stop(0);
+    executor.shutdownNow();
+    try {
+      executor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,138 @@
+package dev.registrycache.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.registrycache.server.CacheApplication;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Requests a pull-through cache must refuse with the spec's error code as JSON, without asking
+ * upstream and without touching anything outside its storage directory.
+ */
+class MalformedRequestTest extends CacheTestBase {
+  private static final String SECRET = "top-secret-outside-storage";
+  private static final Duration WAIT = Duration.ofSeconds(10);
+  private FakeUpstream upstream;
+  private CacheApplication cache;
+  private CacheClient client;
+
+  @BeforeEach
+  void startCache() throws Exception {
+    upstream = upstream();
+    cache = start(setup().registry("docker.io", upstream.url()).registry("quay.io", upstream.url()));
+    client = new CacheClient(cache.address());
+    // a file a traversal out of the storage directory could reach: tmp/secret, tmp/storage/..
+    Files.writeString(tmp.resolve("secret"), SECRET);
+    Files.writeString(tmp.resolve("passwd"), SECRET);
+  }
+
+  @Test
+  void invalidNamesAreNameInvalid() {
+    for (String target : new String[] {"/v2/Library/App/manifests/latest", "/v2/library/a..b/blobs/"
+        + TestContent.sha256(new byte[0]), "/v2/-bad/manifests/latest", "/v2/library/app_/tags/list"}) {
+      HttpResponse<byte[]> r = client.get(target);
+      assertEquals(400, r.statusCode(), target);
+      assertEquals("NAME_INVALID", CacheClient.errorCode(r.body()), target);
+    }
+    assertEquals(0, upstream.total());
+  }
+
+  @Test
+  void invalidDigestsAreDigestInvalidAndInvalidTagsTagInvalid() {
+    for (String target : new String[] {"/v2/library/app/blobs/sha256:abc",
+        "/v2/library/app/blobs/sha256:" + "G".repeat(64), "/v2/library/app/blobs/md5:"
+        + "0".repeat(32), "/v2/library/app/manifests/sha256:short", "/v2/library/app/blobs/latest"}) {
+      HttpResponse<byte[]> r = client.get(target);
+      assertEquals(400, r.statusCode(), target);
+      assertEquals("DIGEST_INVALID", CacheClient.errorCode(r.body()), target);
+    }
+    HttpResponse<byte[]> tag = client.get("/v2/library/app/manifests/.hidden");
+    assertEquals(400, tag.statusCode());
+    assertEquals("TAG_INVALID", CacheClient.errorCode(tag.body()));
+    assertEquals(0, upstream.total());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"PUT", "POST", "DELETE", "PATCH"})
+  void writesAreUnsupported(String method) {
+    for (String target : new String[] {"/v2/library/app/manifests/latest",
+        "/v2/library/app/blobs/uploads/", "/v2/library/app/blobs/" + TestContent.sha256(new byte[0])}) {
+      HttpRequest.BodyPublisher body = method.equals("DELETE") ? HttpRequest.BodyPublishers.noBody()
+          : HttpRequest.BodyPublishers.ofString("{\"schemaVersion\":2}");
+      HttpResponse<byte[]> r = client.send(client.request(target).method(method, body).build());
+      assertEquals(405, r.statusCode(), method + " " + target);
+      assertEquals("UNSUPPORTED", CacheClient.errorCode(r.body()));
+      assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(null));
+      assertEquals("GET, HEAD", r.headers().firstValue("Allow").orElse(null));
+    }
+    assertEquals(0, upstream.total());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "/v2/../../etc/passwd/manifests/x",
+      "/v2/%2e%2e/%2e%2e/secret/manifests/x",
+      "/v2/library/%2e%2e/%2e%2e/%2e%2e/secret/manifests/latest",
+      "/v2/library/app/manifests/..%2F..%2F..%2F..%2Fsecret",
+      "/v2/library/app/blobs/..%2F..%2F..%2Fsecret",
+      "/v2/library/app/blobs/sha256:..%2F..%2F..%2F..%2Fsecret",
+      "/v2/library%2F..%2F..%2F..%2Fsecret/tags/list",
+      "/../../../secret/v2/library/app/manifests/latest",
+      "/v2/..%2f..%2f..%2fpasswd/manifests/latest?ns=docker.io",
+      "/v2/library/app/manifests/latest?ns=..%2F..%2Fsecret",
+      "/v2/library/app/manifests/latest?ns=%2e%2e",
+      "/v2/_catalog/../../secret",
+      "/v2/library/app/manifests/%00latest"})
+  void traversalAttemptsAreRefusedAndReadNothingOutsideStorage(String target) throws Exception {
+    RawHttp.Response r = RawHttp.get(cache.address(), target, WAIT);
+    assertTrue(r.status() >= 400 && r.status() < 500, target + " -> " + r.status());
+    String body = new String(r.body(), StandardCharsets.UTF_8);
+    assertFalse(body.contains(SECRET), body);
+    assertFalse(body.contains("root:"), body);
+    assertNotNull(CacheClient.errorCode(r.body()), "an OCI error body: " + body);
+    assertEquals(0, upstream.total(), "nothing asked upstream for " + target);
+    try (var files = Files.walk(tmp)) {
+      assertEquals(2, files.filter(Files::isRegularFile).filter(p -> !p.startsWith(storage())).count(),
+          "nothing written outside the storage directory");
+    }
+    assertTrue(Files.readString(tmp.resolve("secret")).equals(SECRET));
+  }
+
+  @Test
+  void unknownRegistryIsNameUnknown() {
+    for (String target : new String[] {"/v2/library/app/manifests/latest?ns=unknown.example",
+        "/v2/library/app/blobs/" + TestContent.sha256(new byte[0]) + "?ns=unknown.example",
+        "/v2/library/app/tags/list?ns=unknown.example", "/unknown.example/v2/library/app/manifests/latest",
+        "/not-the-api"}) {
+      HttpResponse<byte[]> r = client.get(target);
+      assertEquals(404, r.statusCode(), target);
+      assertEquals("NAME_UNKNOWN", CacheClient.errorCode(r.body()), target);
+    }
+    assertEquals(0, upstream.total());
+    assertFalse(Files.exists(storage().resolve("repositories").resolve("unknown.example")));
+  }
+
+  @Test
+  void aBadRequestDoesNotSpoilTheConnection() throws Exception {
+    byte[] blob = TestContent.random(1000, 21);
+    String digest = upstream.blob("library/app", blob);
+    assertEquals(400, client.get("/v2/library/app/blobs/sha256:nope").statusCode());
+    HttpResponse<byte[]> ok = client.get("/v2/library/app/blobs/" + digest);
+    assertEquals(200, ok.statusCode());
+    assertEquals(digest, TestContent.sha256(ok.body()));
+    Path stored = storedFile(digest);
+    assertTrue(stored.startsWith(storage()));
+  }
+}
