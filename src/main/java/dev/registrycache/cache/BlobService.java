@@ -63,6 +63,7 @@ public final class BlobService {
     this.background = background;
     this.afterStore = afterStore;
     scheduler.scheduleWithFixedDelay(this::cancelStalled, 1, 1, TimeUnit.SECONDS);
+    scheduler.scheduleWithFixedDelay(this::publishTrickles, 50, 50, TimeUnit.MILLISECONDS);
   }
 
   public int inFlightCount() {
@@ -122,10 +123,18 @@ public final class BlobService {
     Download d = new Download(blob, reg);
     blob.attach(writer, d::cancel);
     String path = "/v2/" + repository + "/blobs/" + blob.digest();
+    long t0 = System.nanoTime();
+    long[] headersAt = {0};
     upstream.stream(reg, repository, path, null, info -> {
+      headersAt[0] = System.nanoTime();
       blob.started(info.headers().firstValueAsLong("Content-Length").orElse(-1));
       return d;
     }).whenComplete((r, err) -> {
+      if (blob.state() == InFlightBlob.State.COMPLETE) {
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        LOG.info("fetched {} ({} bytes) from {} in {} ms, headers after {} ms", blob.digest(),
+            blob.size(), reg.name(), ms, (headersAt[0] - t0) / 1_000_000);
+      }
       if (err != null) {
         UpstreamException ue = err instanceof UpstreamException u ? u
             : err.getCause() instanceof UpstreamException u2 ? u2 : null;
@@ -143,6 +152,12 @@ public final class BlobService {
       }
       inFlight.remove(blob.digest(), blob);
     });
+  }
+
+  private void publishTrickles() {
+    for (InFlightBlob f : inFlight.values()) {
+      f.publish();
+    }
   }
 
   private void cancelStalled() {

@@ -38,6 +38,12 @@ public final class InFlightBlob {
   private volatile OciError failure;
   private volatile StoredBlob stored;
   private volatile long lastProgressNanos = System.nanoTime();
+  /** Readers are notified after this many new bytes ... */
+  static final long NOTIFY_BYTES = 512 * 1024;
+  /** ... or after this long, whichever comes first. */
+  static final long NOTIFY_NANOS = 5_000_000;
+  private long notifiedAt;
+  private long notifiedNanos;
   private BlobWriter writer;
   private Runnable canceller = () -> { };
 
@@ -120,9 +126,27 @@ public final class InFlightBlob {
     if (size >= 0 && written + n > size) {
       throw new IOException("upstream sent more than its Content-Length of " + size);
     }
+    long before = written;
     written += n;
-    lastProgressNanos = System.nanoTime();
-    notifyListeners();
+    long now = System.nanoTime();
+    lastProgressNanos = now;
+    // Readers are told in batches, not per network buffer: enough to keep their sendfile calls
+    // large (and the CPU free for the download) while the first bytes and slow trickles still go
+    // out within a few milliseconds.
+    if (before == 0 || written - notifiedAt >= NOTIFY_BYTES || now - notifiedNanos >= NOTIFY_NANOS) {
+      notifiedAt = written;
+      notifiedNanos = now;
+      notifyListeners();
+    }
+  }
+
+  /** Tells readers about bytes written since the last notification (for a trickling upstream). */
+  void publish() {
+    if (state == State.STREAMING && written > notifiedAt) {
+      notifiedAt = written;
+      notifiedNanos = System.nanoTime();
+      notifyListeners();
+    }
   }
 
   /**
