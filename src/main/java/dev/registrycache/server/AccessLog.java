@@ -34,8 +34,10 @@ final class AccessLog implements AutoCloseable {
 
   void log(String client, String method, String uri, int status, long bytes, long nanos,
       String registry, String source) {
-    StringBuilder sb = new StringBuilder(128 + uri.length());
-    sb.append(Instant.now()).append(' ').append(client).append(' ').append(method).append(' ')
+    StringBuilder sb = LINE.get();
+    sb.setLength(0);
+    appendTime(sb, System.currentTimeMillis());
+    sb.append(' ').append(client).append(' ').append(method).append(' ')
         .append(uri).append(' ').append(status).append(' ').append(bytes).append(' ')
         .append(nanos / 1_000_000).append('.').append((nanos / 100_000) % 10).append("ms ")
         .append(registry == null ? "-" : registry).append(' ')
@@ -43,6 +45,25 @@ final class AccessLog implements AutoCloseable {
     if (!queue.offer(sb.toString())) {
       metrics.accessLogDropped();
     }
+  }
+
+  /** One builder per event loop: a log line allocates only its final string. */
+  private static final ThreadLocal<StringBuilder> LINE = ThreadLocal.withInitial(() -> new StringBuilder(256));
+  /** The formatted second, reused while the clock stays in it (formatting is the costly part). */
+  private static final ThreadLocal<Object[]> SECOND = ThreadLocal.withInitial(() -> new Object[] {-1L, ""});
+
+  /** {@code 2026-11-23T10:15:30.123Z}. */
+  static void appendTime(StringBuilder sb, long millis) {
+    long second = millis / 1000;
+    Object[] cached = SECOND.get();
+    if ((Long) cached[0] != second) {
+      String iso = Instant.ofEpochSecond(second).toString(); // 2026-11-23T10:15:30Z
+      cached[0] = second;
+      cached[1] = iso.substring(0, iso.length() - 1);
+    }
+    int ms = (int) (millis % 1000);
+    sb.append((String) cached[1]).append('.').append((char) ('0' + ms / 100))
+        .append((char) ('0' + ms / 10 % 10)).append((char) ('0' + ms % 10)).append('Z');
   }
 
   private void run() {
