@@ -217,8 +217,7 @@ public final class ManifestService {
       throw new OciException(new OciError(ErrorCode.MANIFEST_INVALID, 502,
           describe(req) + " from " + reg.name() + " is larger than " + ManifestStore.MAX_MANIFEST_BYTES + " bytes"));
     }
-    Digest computed = req.byDigest() && !req.digest().algorithm().equals("sha256")
-        ? sha512(body) : Digest.sha256Of(body);
+    Digest computed = Digest.of(req.byDigest() ? req.digest().algorithm() : "sha256", body);
     Digest expected = req.byDigest() ? req.digest() : null;
     String header = r.header("Docker-Content-Digest");
     if (expected == null && header != null && header.startsWith("sha256:") && !header.equals(computed.toString())) {
@@ -243,11 +242,6 @@ public final class ManifestService {
       storeTag(req, new TagEntry(computed, type, body.length, System.currentTimeMillis()));
     }
     return new ManifestResult(m, "miss");
-  }
-
-  private static Digest sha512(byte[] body) {
-    java.security.MessageDigest md = new Digest("sha512", "0".repeat(128)).newMessageDigest();
-    return new Digest("sha512", java.util.HexFormat.of().formatHex(md.digest(body)));
   }
 
   private void storeTag(DistributionRequest req, TagEntry e) {

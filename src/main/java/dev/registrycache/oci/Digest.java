@@ -47,7 +47,12 @@ public record Digest(String algorithm, String hex) {
   }
 
   public static Digest sha256Of(byte[] data) {
-    return new Digest("sha256", HexFormat.of().formatHex(newMessageDigest("sha256").digest(data)));
+    return of("sha256", data);
+  }
+
+  /** The digest of {@code data} with {@code algorithm} ({@code sha256} or {@code sha512}). */
+  public static Digest of(String algorithm, byte[] data) {
+    return new Digest(algorithm, HexFormat.of().formatHex(newMessageDigest(algorithm).digest(data)));
   }
 
   public MessageDigest newMessageDigest() {

@@ -6,10 +6,8 @@ import dev.registrycache.oci.ErrorCode;
 import dev.registrycache.oci.OciError;
 import dev.registrycache.oci.OciException;
 import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import java.util.concurrent.CompletableFuture;
 
 /** {@code HEAD} of a blob we do not hold: asks upstream, downloads nothing. */
@@ -31,9 +29,7 @@ final class HeadBlob {
             reg.name() + " answered " + r.status() + " for blob " + d.digest()));
       }
       long size = r.headers().firstValueAsLong("Content-Length").orElse(-1);
-      FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-          Unpooled.EMPTY_BUFFER);
-      out.headers().set(Responses.API_VERSION, Responses.API_VERSION_VALUE);
+      FullHttpResponse out = Responses.head(HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
       if (size >= 0) {
         RegistryRequestHandler.blobHeaders(out.headers(), d.digest().toString(), size, null);
       }

@@ -36,6 +36,13 @@ final class Responses {
     return r;
   }
 
+  /** A bodiless answer (HEAD) carrying only the headers every answer has. */
+  static FullHttpResponse head(HttpResponseStatus status, io.netty.buffer.ByteBuf empty) {
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, empty, HEADERS, TRAILERS);
+    r.headers().set(API_VERSION, API_VERSION_VALUE);
+    return r;
+  }
+
   static FullHttpResponse full(HttpResponseStatus status, CharSequence contentType, byte[] body,
       boolean headRequest) {
     FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
