@@ -6,9 +6,12 @@ import dev.registrycache.metrics.CacheMetrics;
 import dev.registrycache.oci.Digest;
 import dev.registrycache.oci.DistributionRequest;
 import dev.registrycache.oci.ErrorCode;
+import dev.registrycache.oci.ManifestAccept;
+import dev.registrycache.oci.ManifestDocument;
 import dev.registrycache.oci.MediaTypes;
 import dev.registrycache.oci.OciError;
 import dev.registrycache.oci.OciException;
+import dev.registrycache.store.LruMap;
 import dev.registrycache.store.ManifestStore;
 import dev.registrycache.store.ManifestStore.CachedManifest;
 import dev.registrycache.store.TagEntry;
@@ -22,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,9 +35,17 @@ import org.slf4j.LoggerFactory;
  * the tag) the last known digest is served (stale-if-error). Unknown tags are remembered
  * briefly. Manifests are never rewritten: the bytes served are the bytes upstream published.
  * Concurrent identical fetches share one upstream request.
+ *
+ * <p>Upstream is always asked with every manifest type the cache stores, so what is cached
+ * under a tag does not depend on which client asked first; each client is then answered from
+ * the cache by its own {@code Accept} ({@link ManifestAccept}). Disk is only read off the
+ * caller's thread: a request served from memory completes at once, anything else runs on the
+ * background executor.
  */
 public final class ManifestService {
   private static final Logger LOG = LoggerFactory.getLogger(ManifestService.class);
+  /** Unknown tags remembered at most (each for the negative TTL). */
+  static final int MAX_UNKNOWN_TAGS = 4096;
 
   private final CacheConfig config;
   private final ManifestStore manifests;
@@ -41,7 +53,7 @@ public final class ManifestService {
   private final UpstreamClient upstream;
   private final CacheMetrics metrics;
   private final Executor background;
-  private final ConcurrentHashMap<String, Long> unknownTags = new ConcurrentHashMap<>();
+  private final LruMap<String, Long> unknownTags = new LruMap<>(MAX_UNKNOWN_TAGS);
   private final ConcurrentHashMap<String, CompletableFuture<ManifestResult>> inFlight =
       new ConcurrentHashMap<>();
 
@@ -55,39 +67,106 @@ public final class ManifestService {
     this.background = background;
   }
 
-  /** Completes with the manifest, or exceptionally with an {@link OciException}. */
-  public CompletableFuture<ManifestResult> get(RegistryConfig reg, DistributionRequest req, String accept) {
-    try {
-      return req.byDigest() ? byDigest(reg, req, accept) : byTag(reg, req, accept);
-    } catch (IOException e) {
-      return CompletableFuture.failedFuture(new UncheckedIOException(e));
+  /**
+   * The manifest {@code req} names, as this client may have it: completes with the manifest,
+   * or exceptionally with an {@link OciException}.
+   */
+  public CompletableFuture<ManifestResult> get(RegistryConfig reg, DistributionRequest req,
+      ManifestAccept accept) {
+    return resolve(reg, req).thenCompose(r -> negotiate(reg, req, accept, r));
+  }
+
+  /** Unknown tags currently remembered (for tests and the status page). */
+  public int unknownTagCount() {
+    return unknownTags.size();
+  }
+
+  private CompletableFuture<ManifestResult> negotiate(RegistryConfig reg, DistributionRequest req,
+      ManifestAccept accept, ManifestResult r) {
+    String type = r.manifest().mediaType();
+    switch (accept.choose(type, !req.byDigest())) {
+      case SERVE:
+        return CompletableFuture.completedFuture(r);
+      case REFUSE:
+        return CompletableFuture.failedFuture(new OciException(ErrorCode.MANIFEST_UNKNOWN,
+            describe(req) + ": " + ManifestAccept.refusal(type)));
+      default:
+        Digest amd64 = ManifestDocument.parse(r.manifest().bytes()).platformManifest("linux", "amd64");
+        if (amd64 == null) {
+          return CompletableFuture.failedFuture(new OciException(ErrorCode.MANIFEST_UNKNOWN,
+              describe(req) + " is a manifest list without a linux/amd64 manifest, and the request's"
+                  + " Accept header does not list " + MediaTypes.DOCKER_MANIFEST_LIST));
+        }
+        DistributionRequest platform = new DistributionRequest(DistributionRequest.Kind.MANIFEST,
+            req.head(), req.registry(), req.repository(), amd64.toString(), amd64, -1, null);
+        return resolve(reg, platform).thenCompose(p -> negotiate(reg, platform, accept, p));
     }
   }
 
-  private CompletableFuture<ManifestResult> byDigest(RegistryConfig reg, DistributionRequest req,
-      String accept) throws IOException {
+  /** The manifest as cached (fetched first when it has to be), whatever the client accepts. */
+  private CompletableFuture<ManifestResult> resolve(RegistryConfig reg, DistributionRequest req) {
+    ManifestResult inMemory = fromMemory(req);
+    if (inMemory != null) {
+      return CompletableFuture.completedFuture(inMemory);
+    }
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return req.byDigest() ? byDigest(reg, req) : byTag(reg, req);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, background).thenCompose(f -> f);
+  }
+
+  private ManifestResult fromMemory(DistributionRequest req) {
+    if (req.byDigest()) {
+      CachedManifest m = manifests.peek(req.digest());
+      if (m == null) {
+        return null;
+      }
+      metrics.lookup("manifest", "hit");
+      return new ManifestResult(m, "hit");
+    }
+    TagEntry t = tags.peek(req.registry(), req.repository(), req.reference());
+    if (t == null || !fresh(t)) {
+      return null;
+    }
+    CachedManifest m = manifests.peek(t.digest());
+    if (m == null) {
+      return null;
+    }
+    metrics.lookup("tag", "hit");
+    return new ManifestResult(m, "hit");
+  }
+
+  private boolean fresh(TagEntry t) {
+    return System.currentTimeMillis() - t.checkedAtMillis() < config.tagTtl().toMillis();
+  }
+
+  private CompletableFuture<ManifestResult> byDigest(RegistryConfig reg, DistributionRequest req)
+      throws IOException {
     Optional<CachedManifest> m = manifests.get(req.digest());
     if (m.isPresent()) {
       metrics.lookup("manifest", "hit");
       return CompletableFuture.completedFuture(new ManifestResult(m.get(), "hit"));
     }
     metrics.lookup("manifest", "miss");
-    return shared(req.qualifiedName() + "@" + req.digest(), () -> fetch(reg, req, accept, null));
+    return shared(req.qualifiedName() + "@" + req.digest(), () -> fetch(reg, req, null));
   }
 
-  private CompletableFuture<ManifestResult> byTag(RegistryConfig reg, DistributionRequest req,
-      String accept) throws IOException {
-    String key = req.qualifiedName() + ":" + req.reference();
+  private CompletableFuture<ManifestResult> byTag(RegistryConfig reg, DistributionRequest req)
+      throws IOException {
+    String key = tagKey(req);
     Optional<TagEntry> known = tags.get(req.registry(), req.repository(), req.reference());
-    if (known.isPresent() && MediaTypes.accepts(accept, known.get().mediaType())) {
+    if (known.isPresent()) {
       TagEntry t = known.get();
       Optional<CachedManifest> m = manifests.get(t.digest());
       if (m.isPresent()) {
-        if (System.currentTimeMillis() - t.checkedAtMillis() < config.tagTtl().toMillis()) {
+        if (fresh(t)) {
           metrics.lookup("tag", "hit");
           return CompletableFuture.completedFuture(new ManifestResult(m.get(), "hit"));
         }
-        return shared(key + "|revalidate", () -> revalidate(reg, req, accept, t, m.get()));
+        return shared(key + "|revalidate", () -> revalidate(reg, req, t, m.get()));
       }
     } else {
       Long until = unknownTags.get(key);
@@ -95,24 +174,34 @@ public final class ManifestService {
         if (System.currentTimeMillis() < until) {
           metrics.lookup("tag", "negative");
           return CompletableFuture.failedFuture(new OciException(ErrorCode.MANIFEST_UNKNOWN,
-              "manifest " + req.repository() + ":" + req.reference() + " unknown upstream at "
-                  + reg.name() + " (remembered)"));
+              describe(req) + " unknown upstream at " + reg.name() + " (remembered)"));
         }
         unknownTags.remove(key, until);
       }
     }
     metrics.lookup("tag", "miss");
-    return shared(key + "|" + accept, () -> fetch(reg, req, accept, known.orElse(null)));
+    return shared(key, () -> fetch(reg, req, known.orElse(null)));
   }
 
+  /**
+   * One upstream exchange per key at a time: later callers get the running one. Whatever
+   * happens while starting it, even an exception thrown before a future exists, completes
+   * every caller and clears the key, so the next request tries again.
+   */
   private CompletableFuture<ManifestResult> shared(String key,
-      java.util.function.Supplier<CompletableFuture<ManifestResult>> fetch) {
+      Supplier<CompletableFuture<ManifestResult>> fetch) {
     CompletableFuture<ManifestResult> mine = new CompletableFuture<>();
     CompletableFuture<ManifestResult> running = inFlight.putIfAbsent(key, mine);
     if (running != null) {
       return running;
     }
-    fetch.get().whenComplete((r, e) -> {
+    CompletableFuture<ManifestResult> started;
+    try {
+      started = fetch.get();
+    } catch (RuntimeException e) {
+      started = CompletableFuture.failedFuture(e);
+    }
+    started.whenComplete((r, e) -> {
       inFlight.remove(key, mine);
       if (e != null) {
         mine.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
@@ -123,25 +212,13 @@ public final class ManifestService {
     return mine;
   }
 
-  private static String upstreamAccept(String accept) {
-    if (accept == null) {
-      return MediaTypes.ALL_MANIFESTS_ACCEPT;
-    }
-    for (String t : MediaTypes.ALL_MANIFESTS) {
-      if (accept.contains(t)) {
-        return accept;
-      }
-    }
-    return MediaTypes.ALL_MANIFESTS_ACCEPT + ", " + accept;
-  }
-
-  private String path(DistributionRequest req) {
+  private static String path(DistributionRequest req) {
     return "/v2/" + req.repository() + "/manifests/" + req.reference();
   }
 
   private CompletableFuture<ManifestResult> revalidate(RegistryConfig reg, DistributionRequest req,
-      String accept, TagEntry known, CachedManifest cached) {
-    return upstream.fetch(reg, req.repository(), path(req), upstreamAccept(accept), true)
+      TagEntry known, CachedManifest cached) {
+    return upstream.fetch(reg, req.repository(), path(req), MediaTypes.UPSTREAM_ACCEPT, true)
         .handleAsync((r, err) -> {
           if (err == null && r.status() == 200) {
             String d = r.header("Docker-Content-Digest");
@@ -151,7 +228,7 @@ public final class ManifestService {
               return CompletableFuture.completedFuture(new ManifestResult(cached, "revalidated"));
             }
             metrics.lookup("tag", "changed");
-            return fetch(reg, req, accept, known);
+            return fetch(reg, req, known);
           }
           String why = err != null ? "unreachable" : String.valueOf(r.status());
           return CompletableFuture.completedFuture(stale(reg, req, cached, why));
@@ -168,8 +245,8 @@ public final class ManifestService {
 
   /** GET from upstream; {@code known} (may be null) is the stale fallback for tags. */
   private CompletableFuture<ManifestResult> fetch(RegistryConfig reg, DistributionRequest req,
-      String accept, TagEntry known) {
-    return upstream.fetch(reg, req.repository(), path(req), upstreamAccept(accept), false)
+      TagEntry known) {
+    return upstream.fetch(reg, req.repository(), path(req), MediaTypes.UPSTREAM_ACCEPT, false)
         .handleAsync((r, err) -> {
           try {
             if (err != null) {
@@ -178,9 +255,10 @@ public final class ManifestService {
               if (s != null) {
                 return s;
               }
-              throw new OciException(ue != null
-                  ? Errors.fromUpstream(ue, ErrorCode.MANIFEST_UNKNOWN, describe(req))
-                  : new OciError(ErrorCode.UNAVAILABLE, 502, err.toString()));
+              if (ue == null) {
+                throw err instanceof CompletionException ce ? ce : new CompletionException(err);
+              }
+              throw new OciException(Errors.fromUpstream(ue, ErrorCode.MANIFEST_UNKNOWN, describe(req)));
             }
             if (r.status() != 200) {
               ManifestResult s = staleFallback(reg, req, known, String.valueOf(r.status()));
@@ -188,8 +266,12 @@ public final class ManifestService {
                 return s;
               }
               if (r.status() == 404 && !req.byDigest()) {
-                unknownTags.put(req.qualifiedName() + ":" + req.reference(),
-                    System.currentTimeMillis() + config.negativeTtl().toMillis());
+                // asked with every stored type, so this 404 is about the tag, not the Accept
+                long now = System.currentTimeMillis();
+                if (unknownTags.size() >= MAX_UNKNOWN_TAGS / 2) {
+                  unknownTags.removeIf((k, until) -> until <= now);
+                }
+                unknownTags.put(tagKey(req), now + config.negativeTtl().toMillis());
               }
               throw new OciException(Errors.fromStatus(r.status(), reg.name(),
                   ErrorCode.MANIFEST_UNKNOWN, describe(req)));
@@ -217,25 +299,32 @@ public final class ManifestService {
       throw new OciException(new OciError(ErrorCode.MANIFEST_INVALID, 502,
           describe(req) + " from " + reg.name() + " is larger than " + ManifestStore.MAX_MANIFEST_BYTES + " bytes"));
     }
-    Digest computed = Digest.of(req.byDigest() ? req.digest().algorithm() : "sha256", body);
+    ManifestDocument doc;
+    try {
+      doc = ManifestDocument.parse(body);
+    } catch (OciException notJson) {
+      doc = null; // a wrong digest is the better message, if there is one: checked first
+    }
+    Digest computed = Digest.of(req.byDigest() ? req.digest().algorithm() : "sha256",
+        doc == null ? body : doc.digestedBytes());
     Digest expected = req.byDigest() ? req.digest() : null;
     String header = r.header("Docker-Content-Digest");
     if (expected == null && header != null && header.startsWith("sha256:") && !header.equals(computed.toString())) {
-      expected = Digest.parse(header);
+      try {
+        expected = Digest.parse(header);
+      } catch (IllegalArgumentException e) {
+        expected = null; // a malformed header proves nothing: the content's own digest stands
+      }
     }
     if (expected != null && !expected.equals(computed)) {
       metrics.digestMismatch(reg.name());
       throw new OciException(new OciError(ErrorCode.DIGEST_INVALID, 502, reg.name() + " sent "
           + describe(req) + " with content " + computed + ", expected " + expected + "; not cached"));
     }
-    String type = r.header("Content-Type");
-    if (type != null) {
-      int semi = type.indexOf(';');
-      type = (semi >= 0 ? type.substring(0, semi) : type).trim();
+    if (doc == null) {
+      doc = ManifestDocument.parse(body); // throws MANIFEST_INVALID
     }
-    if (type == null || !MediaTypes.isManifestType(type)) {
-      type = MediaTypes.sniff(body);
-    }
+    String type = mediaType(r.header("Content-Type"), doc);
     CachedManifest m = manifests.put(computed, type, body);
     tags.markRepository(req.registry(), req.repository());
     if (!req.byDigest()) {
@@ -244,12 +333,28 @@ public final class ManifestService {
     return new ManifestResult(m, "miss");
   }
 
+  /**
+   * The type to serve a manifest with: upstream's {@code Content-Type} when it is a valid media
+   * type naming a manifest, else what the content says. Nothing unvalidated becomes a header.
+   */
+  static String mediaType(String contentType, ManifestDocument doc) {
+    String declared = MediaTypes.bare(contentType);
+    if (MediaTypes.isValid(declared) && (declared.contains("manifest") || declared.contains("index"))) {
+      return declared;
+    }
+    return doc.inferredType();
+  }
+
   private void storeTag(DistributionRequest req, TagEntry e) {
     try {
       tags.put(req.registry(), req.repository(), req.reference(), e);
     } catch (IOException ex) {
       LOG.warn("could not record tag {}:{}: {}", req.qualifiedName(), req.reference(), ex.toString());
     }
+  }
+
+  private static String tagKey(DistributionRequest req) {
+    return req.qualifiedName() + ":" + req.reference();
   }
 
   private static String describe(DistributionRequest req) {

@@ -1,8 +1,9 @@
 package dev.registrycache.oci;
 
 import java.util.List;
+import java.util.regex.Pattern;
 
-/** Manifest media types, and matching them against a client's {@code Accept} header. */
+/** Manifest media types: the ones the cache asks upstream for, and what makes a valid one. */
 public final class MediaTypes {
   public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
   public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
@@ -11,58 +12,42 @@ public final class MediaTypes {
       "application/vnd.docker.distribution.manifest.list.v2+json";
   public static final String DOCKER_SCHEMA1_SIGNED =
       "application/vnd.docker.distribution.manifest.v1+prettyjws";
+  public static final String DOCKER_SCHEMA1 = "application/vnd.docker.distribution.manifest.v1+json";
   public static final String OCTET_STREAM = "application/octet-stream";
 
-  /** What we ask upstream for when a client sends no Accept header at all. */
-  public static final List<String> ALL_MANIFESTS =
-      List.of(OCI_INDEX, OCI_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_MANIFEST);
-  public static final String ALL_MANIFESTS_ACCEPT = String.join(", ", ALL_MANIFESTS);
+  /**
+   * Every manifest type the cache stores, in the order it asks for them. A tag is always
+   * requested with all of them, whatever the client sent, so that what is cached under the tag
+   * is what upstream publishes (an index stays an index) rather than what the first client
+   * happened to accept. Schema 1 is listed so that old images are served as they are instead
+   * of being refused; the cache never asks an upstream to convert anything.
+   */
+  public static final List<String> STORED_MANIFESTS = List.of(OCI_INDEX, OCI_MANIFEST,
+      DOCKER_MANIFEST_LIST, DOCKER_MANIFEST, DOCKER_SCHEMA1_SIGNED, DOCKER_SCHEMA1);
+  public static final String UPSTREAM_ACCEPT = String.join(", ", STORED_MANIFESTS);
+
+  /** RFC 6838 type/subtype: restricted-name characters only, at most 127 each. */
+  private static final Pattern MEDIA_TYPE = Pattern.compile(
+      "[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}");
 
   private MediaTypes() {}
 
-  /**
-   * True when {@code accept} (a raw header value, possibly null) admits {@code mediaType}.
-   * A missing header, {@code *}/{@code *} and {@code application/*} admit everything.
-   */
-  public static boolean accepts(String accept, String mediaType) {
-    if (accept == null || accept.isBlank()) {
-      return true;
+  /** The bare media type of a header value: parameters dropped, trimmed, lower case. */
+  public static String bare(String headerValue) {
+    if (headerValue == null) {
+      return null;
     }
-    int start = 0;
-    int len = accept.length();
-    while (start < len) {
-      int comma = accept.indexOf(',', start);
-      int end = comma < 0 ? len : comma;
-      int semi = accept.indexOf(';', start);
-      int typeEnd = semi >= 0 && semi < end ? semi : end;
-      String type = accept.substring(start, typeEnd).trim();
-      if (type.equals("*/*") || type.equals("application/*") || type.equalsIgnoreCase(mediaType)) {
-        return true;
-      }
-      start = end + 1;
-    }
-    return false;
+    int semi = headerValue.indexOf(';');
+    return (semi >= 0 ? headerValue.substring(0, semi) : headerValue).trim()
+        .toLowerCase(java.util.Locale.ROOT);
   }
 
-  /** Infers the media type of a manifest body that has no (or a generic) Content-Type. */
-  public static String sniff(byte[] manifest) {
-    String s = new String(manifest, 0, Math.min(manifest.length, 4096),
-        java.nio.charset.StandardCharsets.UTF_8);
-    int i = s.indexOf("\"mediaType\"");
-    if (i >= 0) {
-      int q1 = s.indexOf('"', s.indexOf(':', i) + 1);
-      int q2 = q1 < 0 ? -1 : s.indexOf('"', q1 + 1);
-      if (q2 > q1) {
-        return s.substring(q1 + 1, q2);
-      }
-    }
-    return s.contains("\"manifests\"") ? OCI_INDEX : OCI_MANIFEST;
+  /** True when {@code type} is a syntactically valid media type, safe to put in a header. */
+  public static boolean isValid(String type) {
+    return type != null && MEDIA_TYPE.matcher(type).matches();
   }
 
-  public static boolean isManifestType(String contentType) {
-    if (contentType == null) {
-      return false;
-    }
-    return contentType.contains("manifest") || contentType.contains("index");
+  public static boolean isSchema1(String type) {
+    return DOCKER_SCHEMA1_SIGNED.equals(type) || DOCKER_SCHEMA1.equals(type);
   }
 }

@@ -6,6 +6,7 @@ import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.oci.ByteRange;
 import dev.registrycache.oci.DistributionRequest;
 import dev.registrycache.oci.ErrorCode;
+import dev.registrycache.oci.ManifestAccept;
 import dev.registrycache.oci.OciError;
 import dev.registrycache.oci.OciException;
 import dev.registrycache.store.BlobIndex;
@@ -142,7 +143,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
       case TAGS_LIST -> TagList.answer(cache, registry(d.registry()), d)
           .whenComplete((r, e) -> onLoop(() -> answer(ex, r, e)));
       case MANIFEST -> {
-        String accept = ex.request.headers().get(HttpHeaderNames.ACCEPT);
+        ManifestAccept accept = ManifestAccept.parse(ex.request.headers().getAll(HttpHeaderNames.ACCEPT));
         cache.manifests().get(registry(d.registry()), d, accept)
             .whenComplete((m, e) -> onLoop(() -> {
               if (e != null) {

@@ -1,6 +1,8 @@
 package dev.registrycache.store;
 
 import dev.registrycache.oci.Digest;
+import dev.registrycache.oci.ManifestDocument;
+import dev.registrycache.oci.MediaTypes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +16,8 @@ import java.util.Optional;
 /**
  * Manifests by digest: the bytes are a blob in the {@link BlobStore} (exactly as upstream
  * published them), the media type sits beside them in {@code ROOT/manifest-types/ALG/HEX}.
+ * A signed schema 1 manifest's digest covers its payload without the signatures, so its bytes
+ * are a blob under their own hash and the type file names that blob on a second line.
  * Recently used manifests are also kept in memory (bounded by total bytes).
  */
 public final class ManifestStore {
@@ -43,24 +47,43 @@ public final class ManifestStore {
     return types.resolve(d.algorithm()).resolve(d.hex());
   }
 
-  /** From memory, else from disk; empty when not cached (or evicted). */
-  public Optional<CachedManifest> get(Digest digest) throws IOException {
+  /** From memory only (touches no disk); null when not there. */
+  public CachedManifest peek(Digest digest) {
     synchronized (memory) {
       CachedManifest m = memory.get(digest);
       if (m != null) {
         index.use(digest);
-        return Optional.of(m);
       }
+      return m;
     }
-    BlobIndex.Entry e = index.use(digest);
-    if (e == null || e.size() > MAX_MANIFEST_BYTES) {
+  }
+
+  /** From memory, else from disk; empty when not cached (or evicted). */
+  public Optional<CachedManifest> get(Digest digest) throws IOException {
+    CachedManifest cached = peek(digest);
+    if (cached != null) {
+      return Optional.of(cached);
+    }
+    String[] typeAndBlob;
+    try {
+      typeAndBlob = Files.readString(typeFile(digest), StandardCharsets.UTF_8).strip().split("\n");
+    } catch (NoSuchFileException ex) {
+      return Optional.empty();
+    }
+    String type = typeAndBlob[0].strip();
+    Digest blob;
+    try {
+      blob = typeAndBlob.length > 1 ? Digest.parse(typeAndBlob[1].strip()) : digest;
+    } catch (IllegalArgumentException ex) {
+      return Optional.empty();
+    }
+    BlobIndex.Entry e = index.use(blob);
+    if (e == null || e.size() > MAX_MANIFEST_BYTES || !MediaTypes.isValid(type)) {
       return Optional.empty();
     }
     byte[] bytes;
-    String type;
     try {
       bytes = Files.readAllBytes(e.blob().path());
-      type = Files.readString(typeFile(digest), StandardCharsets.UTF_8).trim();
     } catch (NoSuchFileException ex) {
       return Optional.empty();
     }
@@ -70,14 +93,28 @@ public final class ManifestStore {
   }
 
   /**
-   * Stores a manifest after checking that its bytes hash to {@code digest}.
+   * Stores a manifest after checking that {@code digest} is its digest: the hash of its bytes
+   * or, for a signed schema 1 manifest, of its payload without the signatures.
    *
-   * @throws DigestMismatchException when they do not
+   * @throws DigestMismatchException when it is not
    */
   public CachedManifest put(Digest digest, String mediaType, byte[] bytes) throws IOException {
-    AtomicFiles.write(typeFile(digest), (mediaType + "\n").getBytes(StandardCharsets.UTF_8));
-    if (index.peek(digest) == null) {
-      try (BlobWriter w = blobs.create(digest)) {
+    if (!MediaTypes.isValid(mediaType)) {
+      throw new IllegalArgumentException("invalid media type: " + mediaType);
+    }
+    Digest blob = Digest.of(digest.algorithm(), bytes);
+    if (!blob.equals(digest) && MediaTypes.isSchema1(mediaType)) {
+      Digest payload = Digest.of(digest.algorithm(), ManifestDocument.parse(bytes).digestedBytes());
+      if (!payload.equals(digest)) {
+        throw new DigestMismatchException("schema 1 manifest payload hashes to " + payload + ", not " + digest);
+      }
+    } else {
+      blob = digest; // the blob writer verifies the bytes against it
+    }
+    String typeLine = mediaType + "\n" + (blob.equals(digest) ? "" : blob + "\n");
+    AtomicFiles.write(typeFile(digest), typeLine.getBytes(StandardCharsets.UTF_8));
+    if (index.peek(blob) == null) {
+      try (BlobWriter w = blobs.create(blob)) {
         w.write(ByteBuffer.wrap(bytes));
         index.add(w.commit());
       }

@@ -1,6 +1,7 @@
 package dev.registrycache.store;
 
 import dev.registrycache.oci.Digest;
+import dev.registrycache.oci.MediaTypes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Tags and the catalog: {@code ROOT/repositories/REGISTRY/REPO/_manifests/tags/TAG} holds
@@ -24,8 +24,10 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class TagStore {
   private static final String MANIFESTS_DIR = "_manifests";
+  /** Tags kept in memory; the rest are read from disk when asked for. */
+  static final int MEMORY_ENTRIES = 16_384;
   private final Path root;
-  private final ConcurrentHashMap<String, TagEntry> memory = new ConcurrentHashMap<>();
+  private final LruMap<String, TagEntry> memory = new LruMap<>(MEMORY_ENTRIES);
 
   public TagStore(Path storageRoot) throws IOException {
     this.root = storageRoot.resolve("repositories");
@@ -40,6 +42,12 @@ public final class TagStore {
     return registry + '/' + repository + ':' + tag;
   }
 
+  /** The tag if it is in memory; touches no disk. */
+  public TagEntry peek(String registry, String repository, String tag) {
+    return memory.get(key(registry, repository, tag));
+  }
+
+  /** The tag from memory or disk; empty when it was never cached (or is unreadable). */
   public Optional<TagEntry> get(String registry, String repository, String tag) throws IOException {
     String k = key(registry, repository, tag);
     TagEntry e = memory.get(k);
@@ -57,6 +65,9 @@ public final class TagStore {
     try {
       e = new TagEntry(Digest.parse(parts[0]), parts[1], Long.parseLong(parts[2]),
           Long.parseLong(parts[3]));
+      if (!MediaTypes.isValid(e.mediaType())) {
+        throw new IllegalArgumentException("invalid media type");
+      }
     } catch (RuntimeException ex) {
       Files.deleteIfExists(f); // unreadable: forget it, upstream will be asked again
       return Optional.empty();

@@ -3,6 +3,7 @@ package dev.registrycache.it;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.registrycache.testing.Schema1Manifests;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -47,6 +48,7 @@ final class FakeUpstream implements AutoCloseable {
   private final CountDownLatch closing = new CountDownLatch(1);
   private final Map<String, String> tokenScopes = new ConcurrentHashMap<>();
   private final AtomicInteger issuedTokens = new AtomicInteger();
+  private final AtomicInteger conversions = new AtomicInteger();
   private volatile AuthMode auth = AuthMode.NONE;
   private volatile String basicCredentials;
 
@@ -169,6 +171,13 @@ final class FakeUpstream implements AutoCloseable {
         return;
       }
       Content c = content.get(path);
+      if (c != null && path.contains("/manifests/")) {
+        c = negotiate(path, c, ex.getRequestHeaders().get("Accept"));
+        if (c == null) {
+          new UpstreamBehavior.Reply(ex, null, null, null, head, closing).error(404, "MANIFEST_UNKNOWN");
+          return;
+        }
+      }
       if (c != null) {
         c.extra().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
       }
@@ -181,6 +190,59 @@ final class FakeUpstream implements AutoCloseable {
     } finally {
       ex.close();
     }
+  }
+
+  /**
+   * What distribution 2.8 answers for a manifest, by the request's Accept lines: an OCI
+   * manifest or index not listed is a 404 (null here); by tag, a Docker manifest list not
+   * listed becomes its linux/amd64 manifest, and a Docker schema 2 manifest not listed is
+   * converted to a signed schema 1 manifest.
+   */
+  private Content negotiate(String path, Content c, List<String> acceptLines) {
+    java.util.Set<String> accepted = new java.util.HashSet<>();
+    for (String line : acceptLines == null ? List.<String>of() : acceptLines) {
+      for (String entry : line.split(",")) {
+        int semi = entry.indexOf(';');
+        accepted.add((semi >= 0 ? entry.substring(0, semi) : entry).trim());
+      }
+    }
+    String reference = path.substring(path.lastIndexOf('/') + 1);
+    boolean byTag = !reference.contains(":");
+    String repo = path.substring(4, path.lastIndexOf("/manifests/"));
+    String type = c.contentType();
+    if ((type.equals(TestContent.OCI_MANIFEST) || type.equals(TestContent.OCI_INDEX)) && !accepted.contains(type)) {
+      return null;
+    }
+    if (byTag && type.equals(TestContent.DOCKER_MANIFEST_LIST) && !accepted.contains(type)) {
+      String amd64 = TestContent.platformDigest(c.body(), "amd64");
+      Content platform = amd64 == null ? null : content.get(manifestPath(repo, amd64));
+      if (platform == null) {
+        return null;
+      }
+      c = platform;
+      type = c.contentType();
+    }
+    if (byTag && type.equals(TestContent.DOCKER_MANIFEST) && !accepted.contains(type)) {
+      conversions.incrementAndGet();
+      byte[] payload = Schema1Manifests.payload(repo, reference, TestContent.sha256(c.body()));
+      return new Content(Schema1Manifests.signed(payload), TestContent.DOCKER_SCHEMA1_SIGNED,
+          TestContent.sha256(payload), c.extra());
+    }
+    return c;
+  }
+
+  /** How many manifests were converted to schema 1 because a request did not accept schema 2. */
+  int schema1Conversions() {
+    return conversions.get();
+  }
+
+  /** Serves a signed schema 1 manifest (an old image) under its tag and its payload digest. */
+  String schema1Manifest(String repo, String tag, byte[] signed, byte[] payload) {
+    String digest = TestContent.sha256(payload);
+    Content c = new Content(signed, TestContent.DOCKER_SCHEMA1_SIGNED, digest, Map.of());
+    content.put(manifestPath(repo, digest), c);
+    content.put(manifestPath(repo, tag), c);
+    return digest;
   }
 
   private boolean authorized(HttpExchange ex, String path, boolean head) throws IOException {

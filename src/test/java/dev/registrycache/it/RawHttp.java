@@ -42,13 +42,23 @@ final class RawHttp {
 
   static Response exchange(InetSocketAddress server, String method, String target, Duration timeout)
       throws IOException {
+    return exchange(server, method, target, timeout, java.util.List.of());
+  }
+
+  /**
+   * One request with extra header lines sent exactly as given, one line each (repeated names
+   * stay repeated, as containers/image sends {@code Accept}).
+   */
+  static Response exchange(InetSocketAddress server, String method, String target, Duration timeout,
+      java.util.List<String> headerLines) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", server.getPort()), (int) timeout.toMillis());
       s.setSoTimeout((int) timeout.toMillis());
       OutputStream out = s.getOutputStream();
       out.write((method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + server.getPort()
-          + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+          + "\r\nConnection: close\r\n" + headerLines.stream().map(h -> h + "\r\n")
+          .collect(java.util.stream.Collectors.joining()) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
       InputStream in = s.getInputStream();
       String statusLine = line(in);

@@ -16,11 +16,31 @@ final class TestContent {
   static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
   static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
   static final String DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
+  static final String DOCKER_SCHEMA1_SIGNED = "application/vnd.docker.distribution.manifest.v1+prettyjws";
+  static final String DOCKER_SCHEMA1 = "application/vnd.docker.distribution.manifest.v1+json";
+  /** containers/image 5.23 (skopeo, podman, CRI-O): six separate Accept lines, in this order. */
+  static final java.util.List<String> CONTAINERS_IMAGE_ACCEPT_LINES = java.util.List.of(
+      "Accept: " + OCI_MANIFEST, "Accept: " + DOCKER_MANIFEST, "Accept: " + DOCKER_SCHEMA1_SIGNED,
+      "Accept: " + DOCKER_SCHEMA1, "Accept: " + DOCKER_MANIFEST_LIST, "Accept: " + OCI_INDEX);
+  /** containerd 1.6 resolving a tag (HEAD, then GET by digest): one line. */
+  static final String CONTAINERD_RESOLVE_ACCEPT = String.join(", ", DOCKER_MANIFEST,
+      DOCKER_MANIFEST_LIST, OCI_MANIFEST, OCI_INDEX, "*/*");
   /** What containerd sends. */
   static final String ACCEPT_ALL = String.join(", ", OCI_INDEX, OCI_MANIFEST, DOCKER_MANIFEST_LIST,
       DOCKER_MANIFEST, "*/*");
 
   private TestContent() {}
+
+  /** The digest of the {@code linux/arch} entry of a list or index made by {@link #manifest}. */
+  static String platformDigest(byte[] list, String arch) {
+    String s = new String(list, StandardCharsets.UTF_8);
+    int at = s.indexOf("\"architecture\": \"" + arch + "\"");
+    if (at < 0) {
+      return null;
+    }
+    int d = s.lastIndexOf("\"digest\": \"", at);
+    return d < 0 ? null : s.substring(d + 11, s.indexOf('"', d + 11));
+  }
 
   static byte[] random(int size, long seed) {
     byte[] b = new byte[size];

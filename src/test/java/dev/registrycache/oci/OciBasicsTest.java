@@ -36,26 +36,6 @@ class OciBasicsTest {
   }
 
   @Test
-  void acceptMatching() {
-    String ctrd = "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.index.v1+json, */*";
-    assertTrue(MediaTypes.accepts(ctrd, MediaTypes.OCI_MANIFEST));
-    String cimg = "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
-    assertTrue(MediaTypes.accepts(cimg, MediaTypes.DOCKER_MANIFEST));
-    assertFalse(MediaTypes.accepts(cimg, MediaTypes.OCI_INDEX));
-    assertTrue(MediaTypes.accepts(null, MediaTypes.OCI_INDEX));
-    assertTrue(MediaTypes.accepts("application/vnd.oci.image.index.v1+json;q=0.5", MediaTypes.OCI_INDEX));
-  }
-
-  @Test
-  void sniffMediaType() {
-    assertEquals(MediaTypes.DOCKER_MANIFEST_LIST, MediaTypes.sniff(
-        "{\"schemaVersion\":2,\"mediaType\": \"application/vnd.docker.distribution.manifest.list.v2+json\"}"
-            .getBytes(StandardCharsets.UTF_8)));
-    assertEquals(MediaTypes.OCI_INDEX, MediaTypes.sniff("{\"schemaVersion\":2,\"manifests\":[]}".getBytes(StandardCharsets.UTF_8)));
-    assertEquals(MediaTypes.OCI_MANIFEST, MediaTypes.sniff("{\"schemaVersion\":2,\"layers\":[]}".getBytes(StandardCharsets.UTF_8)));
-  }
-
-  @Test
   void handWrittenNameMatcherAgreesWithTheSpecRegex() {
     String alphabet = "ab0._-/";
     java.util.Random r = new java.util.Random(42);
