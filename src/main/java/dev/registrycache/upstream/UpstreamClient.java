@@ -68,8 +68,8 @@ public final class UpstreamClient {
   public CompletableFuture<Response> fetch(RegistryConfig reg, String repository, String path,
       String accept, boolean head) {
     long t0 = System.nanoTime();
-    return exchange(reg, repository, reg.baseUri().resolve(path), head ? "HEAD" : "GET", accept,
-        info -> BodySubscribers.ofByteArray(), 0, null)
+    return start(() -> exchange(reg, repository, reg.baseUri().resolve(path), head ? "HEAD" : "GET", accept,
+        info -> BodySubscribers.ofByteArray(), 0, null))
         .thenApply(r -> {
           metrics.upstreamRequest(reg.name(), r.statusCode(), System.nanoTime() - t0);
           byte[] body = r.body() == null ? new byte[0] : r.body();
@@ -85,12 +85,21 @@ public final class UpstreamClient {
   public <T> CompletableFuture<HttpResponse<T>> stream(RegistryConfig reg, String repository,
       String path, String accept, Function<ResponseInfo, BodySubscriber<T>> onSuccess) {
     long t0 = System.nanoTime();
-    return exchange(reg, repository, reg.baseUri().resolve(path), "GET", accept, onSuccess, 0, null)
+    return start(() -> exchange(reg, repository, reg.baseUri().resolve(path), "GET", accept, onSuccess, 0, null))
         .thenApply(r -> {
           metrics.upstreamRequest(reg.name(), r.statusCode(), System.nanoTime() - t0);
           return r;
         })
         .exceptionallyCompose(e -> failed(reg, e, t0));
+  }
+
+  /** Whatever goes wrong while a request is being started ends up in the future, not thrown. */
+  private static <T> CompletableFuture<T> start(java.util.function.Supplier<CompletableFuture<T>> request) {
+    try {
+      return request.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   private <T> CompletableFuture<T> failed(RegistryConfig reg, Throwable e, long t0) {
@@ -216,7 +225,10 @@ public final class UpstreamClient {
       try {
         return Files.readString(Path.of(reg.passwordFile()), StandardCharsets.UTF_8).strip();
       } catch (IOException e) {
-        throw new IllegalStateException("registry " + reg.name() + ": cannot read passwordFile: " + e);
+        String why = e instanceof java.nio.file.NoSuchFileException ? "no such file"
+            : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : "unreadable";
+        throw new CompletionException(new UpstreamException(0,
+            "registry " + reg.name() + ": cannot read passwordFile " + reg.passwordFile() + " (" + why + ")"));
       }
     }
     return reg.password() == null ? "" : reg.password();

@@ -35,6 +35,11 @@ final class CacheSetup {
     return this;
   }
 
+  CacheSetup registryWithPasswordFile(String name, String url, String user, Path passwordFile) {
+    registries.add(new RegistryConfig(name, url, user, null, passwordFile.toString()));
+    return this;
+  }
+
   CacheSetup maxSize(long bytes) {
     this.maxSizeBytes = bytes;
     return this;
