@@ -1,0 +1,134 @@
+package dev.registrycache.chart;
+
+import static dev.registrycache.chart.ChartRendering.env;
+import static dev.registrycache.chart.ChartRendering.find;
+import static dev.registrycache.chart.ChartRendering.objects;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The chart, rendered by real Helm: lint, defaults, every optional block, the values schema. */
+class ChartTest {
+  @Test
+  void lintsStrictly() {
+    LintResult r = new Helm(ChartRendering.CHART).lint().strict().call();
+    assertFalse(r.isFailed(), String.join("\n", r.getMessages()));
+  }
+
+  @Test
+  void defaultsAreAnOperatorDeploymentAndItsServiceAccountOnly() throws Exception {
+    List<ObjectNode> objs = objects(Map.of());
+    List<String> kinds = objs.stream().map(o -> o.path("kind").asText()).toList();
+    assertFalse(kinds.contains("RegistryCache"), kinds.toString());
+    assertFalse(kinds.contains("ServiceMonitor"), kinds.toString());
+    assertFalse(kinds.contains("Job"), "no uninstall hook without a RegistryCache of the release");
+
+    ObjectNode deploy = find(objs, "Deployment", "registry-cache");
+    JsonNode spec = deploy.path("spec");
+    assertEquals(1, spec.path("replicas").asInt());
+    assertEquals("Recreate", spec.path("strategy").path("type").asText());
+    JsonNode pod = spec.path("template").path("spec");
+    assertFalse(pod.path("hostNetwork").asBoolean(false));
+    assertEquals("registry-cache", pod.path("serviceAccountName").asText());
+    assertTrue(pod.path("securityContext").path("runAsNonRoot").asBoolean());
+    assertEquals("linux", pod.path("nodeSelector").path("kubernetes.io/os").asText());
+    JsonNode c = pod.path("containers").get(0);
+    assertEquals("ghcr.io/registry-cache/registry-cache:0.1.0", c.path("image").asText());
+    assertEquals("operator", c.path("args").get(0).asText());
+    assertEquals("false", env(c, "REGISTRY_CACHE_LEADER_ELECTION"));
+    assertEquals(c.path("image").asText(), env(c, "REGISTRY_CACHE_IMAGE"), "the caches run the same image");
+    assertEquals("metadata.namespace",
+        c.path("env").get(0).path("valueFrom").path("fieldRef").path("fieldPath").asText());
+    assertTrue(c.path("securityContext").path("readOnlyRootFilesystem").asBoolean());
+    assertEquals("ALL", c.path("securityContext").path("capabilities").path("drop").get(0).asText());
+    find(objs, "ServiceAccount", "registry-cache");
+  }
+
+  @Test
+  void everyOptionalBlock() throws Exception {
+    List<ObjectNode> objs = objects(Map.of(
+        "replicas", 2,
+        "serviceMonitor.enabled", true,
+        "grafanaDashboard.enabled", true,
+        "registryCache.create", true,
+        "registryCache.spec.port", 5055,
+        "hostNetwork", true,
+        "extraEnv[0].name", "KUBERNETES_SERVICE_HOST",
+        "extraEnv[0].value", "127.0.0.1",
+        "image.tag", "test"));
+    ObjectNode deploy = find(objs, "Deployment", "registry-cache");
+    assertEquals("RollingUpdate", deploy.path("spec").path("strategy").path("type").asText());
+    JsonNode pod = deploy.path("spec").path("template").path("spec");
+    assertTrue(pod.path("hostNetwork").asBoolean());
+    assertEquals("ClusterFirstWithHostNet", pod.path("dnsPolicy").asText());
+    JsonNode c = pod.path("containers").get(0);
+    assertEquals("true", env(c, "REGISTRY_CACHE_LEADER_ELECTION"), "more than one replica elects a leader");
+    assertEquals("127.0.0.1", env(c, "KUBERNETES_SERVICE_HOST"));
+    assertTrue(c.path("image").asText().endsWith(":test"));
+
+    ObjectNode sm = find(objs, "ServiceMonitor", "registry-cache");
+    assertEquals("metrics", sm.path("spec").path("endpoints").get(0).path("port").asText());
+    find(objs, "Service", "-metrics");
+    ObjectNode dashboard = find(objs, "ConfigMap", "-dashboard");
+    JsonNode json = new ObjectMapper().readTree(dashboard.path("data").path("registry-cache.json").asText());
+    assertEquals("registry-cache", json.path("uid").asText());
+    assertTrue(json.path("panels").size() >= 4);
+
+    ObjectNode cache = find(objs, "RegistryCache", "default");
+    assertEquals(5055, cache.path("spec").path("port").asInt());
+    // the pre-delete uninstall hook is not part of a rendered manifest (Helm keeps hooks apart);
+    // RegistryCacheChartIT runs it on a real API server
+  }
+
+  @Test
+  void theValuesSchemaRefusesNonsense() {
+    RuntimeException e = assertThrows(RuntimeException.class,
+        () -> ChartRendering.render(Map.of("logFormat", "xml")));
+    assertTrue(e.getMessage().contains("logFormat"), e.getMessage());
+    assertThrows(RuntimeException.class, () -> ChartRendering.render(Map.of("metrics.port", 70000)));
+    assertThrows(RuntimeException.class, () -> ChartRendering.render(Map.of("nosuchvalue", true)));
+  }
+
+  /**
+   * Every key in values.yaml has a {@code # --} comment right above it; the keys of a documented
+   * map value (a default such as {@code resources}) are covered by their parent's comment.
+   */
+  @Test
+  void everyValueIsDocumented() throws Exception {
+    List<String> lines = Files.readAllLines(ChartRendering.CHART.resolve("values.yaml"));
+    List<String> undocumented = new ArrayList<>();
+    boolean commented = false;
+    int coveredBelow = Integer.MAX_VALUE; // keys indented deeper than this are covered
+    for (String line : lines) {
+      String t = line.strip();
+      int indent = line.length() - line.stripLeading().length();
+      if (t.startsWith("# --")) {
+        commented = true;
+      } else if (t.isEmpty() || t.startsWith("#") || t.startsWith("- ")) {
+        continue;
+      } else if (t.matches("[A-Za-z][A-Za-z0-9_.\"/-]*:.*")) {
+        if (indent > coveredBelow) {
+          continue;
+        }
+        coveredBelow = commented ? indent : Integer.MAX_VALUE;
+        if (!commented && !t.endsWith(":")) {
+          undocumented.add(t);
+        }
+        commented = false;
+      }
+    }
+    assertTrue(undocumented.isEmpty(), "values without a # -- comment: " + undocumented);
+  }
+}
