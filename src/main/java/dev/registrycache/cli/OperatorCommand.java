@@ -77,7 +77,7 @@ public final class OperatorCommand implements Callable<Integer> {
         o.withLeaderElectionConfiguration(new LeaderElectionConfiguration("registry-cache-operator", ns));
       }
     });
-    operator.register(new RegistryCacheReconciler(new EventRecorder(client, ns)));
+    operator.register(new RegistryCacheReconciler(new EventRecorder(client)));
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(metrics);
     new JvmThreadMetrics().bindTo(metrics);

@@ -39,7 +39,7 @@ public final class DaemonSetModel {
   private DaemonSetModel() {}
 
   public static DaemonSet desired(RegistryCache rc, OperatorSettings settings, CacheConfigModel config) {
-    RegistryCacheSpec spec = rc.getSpec();
+    RegistryCacheSpec spec = rc.effectiveSpec();
     List<Volume> volumes = new ArrayList<>();
     List<VolumeMount> mounts = new ArrayList<>();
     volumes.add(new VolumeBuilder().withName("storage").withNewHostPath()

@@ -42,7 +42,11 @@ public final class DesiredState {
 
   public static DesiredState of(RegistryCache rc, Context<RegistryCache> context) {
     var shared = context.managedWorkflowAndDependentResourceContext();
-    return shared.get(KEY, DesiredState.class).orElseGet(() -> shared.put(KEY, compute(rc, context.getClient())));
+    return shared.get(KEY, DesiredState.class).orElseGet(() -> {
+      DesiredState state = compute(rc, context.getClient());
+      shared.put(KEY, state);
+      return state;
+    });
   }
 
   /**
@@ -51,7 +55,7 @@ public final class DesiredState {
   static DesiredState compute(RegistryCache rc, KubernetesClient client) {
     Map<String, RegistryCredentials> credentials = new LinkedHashMap<>();
     Set<String> names = new HashSet<>();
-    for (RegistrySpec r : rc.getSpec().registries) {
+    for (RegistrySpec r : rc.effectiveSpec().registries) {
       if (!names.add(r.name)) {
         throw new InvalidSpecException(Conditions.INVALID_SPEC, "registry " + r.name + " is listed twice");
       }
@@ -71,7 +75,7 @@ public final class DesiredState {
         throw new InvalidSpecException(Conditions.SECRET_INVALID, e.getMessage() + " (credentials of " + r.name + ")");
       }
     }
-    return new DesiredState(settings(), CacheConfigModel.of(rc.getSpec(), credentials));
+    return new DesiredState(settings(), CacheConfigModel.of(rc.effectiveSpec(), credentials));
   }
 
   public OperatorSettings operator() {

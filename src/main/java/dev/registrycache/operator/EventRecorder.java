@@ -12,7 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Kubernetes Events about a RegistryCache (core/v1, in the operator's namespace), so that
+ * Kubernetes Events about a RegistryCache (core/v1; a cluster-scoped object's events live in the
+ * {@code default} namespace, where kubectl looks for them), so that
  * {@code kubectl describe regcache} and {@code kubectl get events} show what the operator did
  * and found. Messages never contain credentials. A failure to record is logged, not fatal.
  */
@@ -21,9 +22,12 @@ public class EventRecorder {
   private final KubernetesClient client;
   private final String namespace;
 
-  public EventRecorder(KubernetesClient client, String namespace) {
+  /** Where events about cluster-scoped objects must be. */
+  public static final String EVENTS_NAMESPACE = "default";
+
+  public EventRecorder(KubernetesClient client) {
     this.client = client;
-    this.namespace = namespace;
+    this.namespace = EVENTS_NAMESPACE;
   }
 
   public void normal(RegistryCache rc, String reason, String message) {

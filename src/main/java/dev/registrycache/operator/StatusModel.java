@@ -47,7 +47,7 @@ public final class StatusModel {
     List<Condition> c = new ArrayList<>();
     if (desired == 0) {
       c.add(Conditions.of(Conditions.READY, false, Conditions.NO_NODES_SELECTED,
-          "no node matches nodeSelector " + rc.getSpec().nodeSelector + " (or the DaemonSet is being created)", generation));
+          "no node matches nodeSelector " + rc.effectiveSpec().nodeSelector + " (or the DaemonSet is being created)", generation));
     } else if (ready == desired && st.nodesNotCaching.isEmpty()) {
       c.add(Conditions.of(Conditions.READY, true, Conditions.ALL_NODES_CACHING,
           "all " + desired + " selected nodes cache", generation));
@@ -158,7 +158,7 @@ public final class StatusModel {
   }
 
   static String registries(RegistryCache rc) {
-    List<RegistrySpec> regs = rc.getSpec().registries;
+    List<RegistrySpec> regs = rc.effectiveSpec().registries;
     return regs == null || regs.isEmpty() ? DEFAULT_REGISTRIES
         : regs.stream().map(r -> r.name).collect(Collectors.joining(","));
   }

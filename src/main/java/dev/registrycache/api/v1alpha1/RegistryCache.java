@@ -34,8 +34,12 @@ public class RegistryCache extends CustomResource<RegistryCacheSpec, RegistryCac
   public static final String GROUP = "registrycache.dev";
   public static final String VERSION = "v1alpha1";
 
-  @Override
-  protected RegistryCacheSpec initSpec() {
-    return new RegistryCacheSpec();
+  /**
+   * The spec, or the defaults when the object has none. Never sets one: the operator applies
+   * partial objects (finalizers, status) with server-side apply, and a default spec in those
+   * would overwrite the user's.
+   */
+  public RegistryCacheSpec effectiveSpec() {
+    return getSpec() != null ? getSpec() : new RegistryCacheSpec();
   }
 }
