@@ -64,13 +64,16 @@ public final class DistributionPathParser {
           null, pageSize(query), queryParam(query, "last"));
     }
 
-    // a leading registry segment (path-prefix mirrors). It was configured for this mirror
-    // explicitly, so when it contradicts ns= (containerd's name of the image's registry), it wins.
+    // A leading registry segment (path-prefix mirrors) names the registry only without ns=.
+    // With ns= (containerd), ns is the registry: the segment is dropped when it repeats ns (a
+    // hosts.toml host with override_path, /v2/docker.io/...?ns=docker.io), and otherwise is part
+    // of the repository (harbor.example/docker.io/library/nginx sends
+    // /v2/docker.io/library/nginx/...?ns=harbor.example).
     int slash = rest.indexOf('/');
     if (slash > 0) {
       String first = canonicalRegistry(rest.substring(0, slash));
-      if (isRegistry.test(first)
-          && (first.indexOf('.') >= 0 || first.indexOf(':') >= 0 || first.equals("localhost"))) {
+      boolean looksLikeHost = first.indexOf('.') >= 0 || first.indexOf(':') >= 0 || first.equals("localhost");
+      if (ns == null ? isRegistry.test(first) && looksLikeHost : first.equals(registry)) {
         registry = first;
         rest = rest.substring(slash + 1);
       }

@@ -133,4 +133,19 @@ class RoutingTest extends CacheTestBase {
     assertEquals(404, unknown.statusCode());
     assertEquals("NAME_UNKNOWN", CacheClient.errorCode(unknown.body()));
   }
+
+  @org.junit.jupiter.api.Test
+  void nsOfAnUnconfiguredRegistryIsNotServedFromAnotherOneByItsPrefix() {
+    byte[] bytes = TestContent.random(1500, 7);
+    String digest = hub.blob("library/nginx", bytes);
+    // ctr pull harbor.example/docker.io/library/nginx: not Docker Hub's nginx
+    HttpResponse<byte[]> r = client.get("/v2/docker.io/library/nginx/blobs/" + digest + "?ns=harbor.example");
+    assertEquals(404, r.statusCode());
+    assertEquals("NAME_UNKNOWN", CacheClient.errorCode(r.body()));
+    assertEquals(0, hub.total(), "nothing asked of Docker Hub");
+    // the override_path form still works: prefix and ns agree
+    HttpResponse<byte[]> same = client.get("/v2/docker.io/library/nginx/blobs/" + digest + "?ns=docker.io");
+    assertEquals(200, same.statusCode());
+    assertArrayEquals(bytes, same.body());
+  }
 }

@@ -70,10 +70,18 @@ class DistributionPathParserTest {
   }
 
   @Test
-  void explicitPrefixWinsOverContradictingNs() {
-    DistributionRequest r = parser.parse("GET", "/v2/quay.io/library/x/manifests/v1?ns=docker.io");
-    assertEquals("quay.io", r.registry());
-    assertEquals("library/x", r.repository());
+  void nsNamesTheRegistryAndAPrefixThatDiffersIsPartOfTheRepository() {
+    // ctr pull harbor.example/docker.io/library/nginx through a hosts.toml mirror
+    DistributionRequest r = parser.parse("GET", "/v2/docker.io/library/nginx/manifests/v1?ns=harbor.example");
+    assertEquals("harbor.example", r.registry());
+    assertEquals("docker.io/library/nginx", r.repository());
+    DistributionRequest q = parser.parse("GET", "/v2/quay.io/library/x/manifests/v1?ns=docker.io");
+    assertEquals("docker.io", q.registry());
+    assertEquals("quay.io/library/x", q.repository());
+    // the same name in prefix and ns: the prefix is the mirror's path (override_path)
+    DistributionRequest same = parser.parse("GET", "/v2/quay.io/library/x/manifests/v1?ns=quay.io");
+    assertEquals("quay.io", same.registry());
+    assertEquals("library/x", same.repository());
   }
 
   @Test
