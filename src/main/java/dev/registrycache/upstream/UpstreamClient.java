@@ -142,9 +142,12 @@ public final class UpstreamClient {
     String auth = null;
     if (sameHost) {
       auth = forcedAuth != null ? forcedAuth : cachedAuthorization(reg, repository);
-      if (auth != null) {
-        b.header("Authorization", auth);
-      }
+    } else {
+      // another host (reached by a redirect) only ever gets a token it issued itself
+      auth = forcedAuth != null ? forcedAuth : tokenFor(foreignKey(uri), scopeFor(repository));
+    }
+    if (auth != null) {
+      b.header("Authorization", auth);
     }
     final String sentAuth = auth;
     HttpResponse.BodyHandler<T> handler = info -> {
@@ -159,8 +162,21 @@ public final class UpstreamClient {
     return http.sendAsync(b.build(), handler).thenCompose(r -> {
       noteRateLimit(reg, r.headers());
       int s = r.statusCode();
+      if (s == 401 && !sameHost && hops < MAX_REDIRECTS) {
+        // e.g. registry.k8s.io -> an Artifact Registry host with its own Bearer challenge:
+        // an anonymous token from that host's realm, never the registry's credentials
+        AuthChallenge ch = AuthChallenge.preferred(AuthChallenge.parseAll(r.headers().allValues("WWW-Authenticate")));
+        if (ch == null || !ch.isBearer() || forcedAuth != null) {
+          return CompletableFuture.completedFuture(r); // no usable challenge, or a fresh token refused
+        }
+        if (sentAuth != null) {
+          tokens.invalidate(foreignKey(uri), scopeFor(repository)); // a cached one expired
+        }
+        return fetchToken(reg, ch, repository, foreignKey(uri), false).thenCompose(token ->
+            exchange(reg, repository, uri, method, accept, onSuccess, hops + 1, "Bearer " + token));
+      }
       if (s == 401 && sameHost && hops < MAX_REDIRECTS) {
-        AuthChallenge ch = AuthChallenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null));
+        AuthChallenge ch = AuthChallenge.preferred(AuthChallenge.parseAll(r.headers().allValues("WWW-Authenticate")));
         if (ch == null) {
           return CompletableFuture.completedFuture(r);
         }
@@ -173,7 +189,7 @@ public final class UpstreamClient {
           return CompletableFuture.completedFuture(r);
         }
         if (ch.isBearer()) {
-          return fetchToken(reg, ch, repository).thenCompose(token ->
+          return fetchToken(reg, ch, repository, reg.name(), true).thenCompose(token ->
               exchange(reg, repository, uri, method, accept, onSuccess, hops + 1, "Bearer " + token));
         }
         if (ch.isBasic() && reg.username() != null) {
@@ -191,7 +207,18 @@ public final class UpstreamClient {
           return CompletableFuture.failedFuture(
               new UpstreamException(s, reg.name() + ": too many redirects at " + uri));
         }
-        URI next = uri.resolve(location);
+        URI next;
+        try {
+          next = uri.resolve(location);
+        } catch (IllegalArgumentException e) {
+          return CompletableFuture.failedFuture(new UpstreamException(502, reg.name() + ": unusable redirect location"));
+        }
+        String refused = RedirectPolicy.refusal(uri, next, reg.baseUri());
+        if (refused != null) {
+          metrics.upstreamError(reg.name(), "redirect-refused");
+          return CompletableFuture.failedFuture(new UpstreamException(502, reg.name() + ": redirect from "
+              + uri.getHost() + " refused: " + refused));
+        }
         // the registry's credentials stay with the registry
         String carry = sameOrigin(next, reg.baseUri()) ? sentAuth : null;
         return exchange(reg, repository, next, method, accept, onSuccess, hops + 1, carry);
@@ -207,6 +234,16 @@ public final class UpstreamClient {
 
   private static int port(URI u) {
     return u.getPort() >= 0 ? u.getPort() : "https".equals(u.getScheme()) ? 443 : 80;
+  }
+
+  /** Token-cache key of a host other than the registry's (its own tokens, never shared). */
+  private static String foreignKey(URI uri) {
+    return "host " + uri.getScheme() + "://" + uri.getHost() + ":" + port(uri);
+  }
+
+  private String tokenFor(String key, String scope) {
+    String token = tokens.get(key, scope);
+    return token == null ? null : "Bearer " + token;
   }
 
   private String cachedAuthorization(RegistryConfig reg, String repository) {
@@ -239,7 +276,13 @@ public final class UpstreamClient {
     return "Basic " + Base64.getEncoder().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
   }
 
-  private CompletableFuture<String> fetchToken(RegistryConfig reg, AuthChallenge ch, String repository) {
+  /**
+   * A token from the challenge's realm, cached under {@code key}; with the registry's
+   * credentials only when {@code withCredentials} (the registry's own challenge), and never over
+   * plain http to a host other than the registry's.
+   */
+  private CompletableFuture<String> fetchToken(RegistryConfig reg, AuthChallenge ch, String repository,
+      String key, boolean withCredentials) {
     String realm = ch.param("realm");
     if (realm == null) {
       return CompletableFuture.failedFuture(
@@ -263,7 +306,11 @@ public final class UpstreamClient {
     }
     HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(responseTimeout)
         .header("User-Agent", USER_AGENT);
-    if (reg.username() != null) {
+    if (withCredentials && reg.username() != null) {
+      if ("http".equals(uri.getScheme()) && !java.util.Objects.equals(uri.getHost(), reg.baseUri().getHost())) {
+        return CompletableFuture.failedFuture(new UpstreamException(403, reg.name()
+            + ": refusing to send credentials over plain http to the token service at " + uri.getHost()));
+      }
       b.header("Authorization", basic(reg));
     }
     return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray()).thenCompose(r -> {
@@ -280,7 +327,7 @@ public final class UpstreamClient {
           throw new IOException("no token in answer");
         }
         // cache under our own scope key: the one we asked for and will look up
-        tokens.put(reg.name(), scopeFor(repository), token, n.path("expires_in").asLong(0));
+        tokens.put(key, scopeFor(repository), token, n.path("expires_in").asLong(0));
         return CompletableFuture.completedFuture(token);
       } catch (IOException e) {
         metrics.upstreamError(reg.name(), "token");
