@@ -18,6 +18,8 @@ import java.util.function.ToDoubleFunction;
  */
 public final class CacheMetrics {
   private static final String P = "registry_cache_";
+  /** The registry label of requests for registries that are not configured. */
+  public static final String OTHER_REGISTRY = "other";
   private final MeterRegistry registry;
   private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();

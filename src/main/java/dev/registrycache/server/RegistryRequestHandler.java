@@ -3,6 +3,7 @@ package dev.registrycache.server;
 import dev.registrycache.cache.BlobService;
 import dev.registrycache.cache.ManifestResult;
 import dev.registrycache.config.RegistryConfig;
+import dev.registrycache.metrics.CacheMetrics;
 import dev.registrycache.oci.ByteRange;
 import dev.registrycache.oci.DistributionRequest;
 import dev.registrycache.oci.ErrorCode;
@@ -375,7 +376,9 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void log(Exchange ex) {
-    cache.metrics().request(ex.registry, ex.kind, ex.status);
+    // a label only for configured registries: ?ns=<anything> must not create meters
+    cache.metrics().request(ex.registry == null || cache.registries().containsKey(ex.registry)
+        ? ex.registry : CacheMetrics.OTHER_REGISTRY, ex.kind, ex.status);
     AccessLog log = cache.accessLog();
     if (log != null) {
       String client = ctx.channel().remoteAddress() instanceof InetSocketAddress a

@@ -4,6 +4,7 @@ import static dev.registrycache.it.FakeUpstream.blobPath;
 import static dev.registrycache.it.FakeUpstream.manifestPath;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.registrycache.server.CacheApplication;
@@ -147,5 +148,16 @@ class RoutingTest extends CacheTestBase {
     HttpResponse<byte[]> same = client.get("/v2/docker.io/library/nginx/blobs/" + digest + "?ns=docker.io");
     assertEquals(200, same.statusCode());
     assertArrayEquals(bytes, same.body());
+  }
+
+  @org.junit.jupiter.api.Test
+  void unconfiguredRegistriesShareOneMetricLabel() {
+    for (int i = 0; i < 50; i++) {
+      assertEquals(404, client.get("/v2/library/x/manifests/v1?ns=random-" + i + ".example").statusCode());
+    }
+    long labels = cache.metrics().registry().find("registry_cache_requests").counters().stream()
+        .map(c -> c.getId().getTag("registry")).distinct().count();
+    assertTrue(labels <= 3, "registry labels: " + labels);
+    assertEquals(50.0, cache.metrics().count("requests", "registry", "other", "kind", "manifest", "status", "404"));
   }
 }
