@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 /** Orders the pipeline of one client connection; the logic lives in the handlers. */
 final class CacheServerInitializer extends ChannelInitializer<SocketChannel> {
   static final String CODEC = "http-codec";
+  static final int MAX_LINE_BYTES = 8192;
+  static final int MAX_HEADER_BYTES = 16384;
   static final String IDLE = "idle";
   static final String IDLE_CLOSER = "idle-closer";
   static final String HANDLER = "registry";
@@ -28,7 +30,7 @@ final class CacheServerInitializer extends ChannelInitializer<SocketChannel> {
   @Override
   protected void initChannel(SocketChannel ch) {
     ChannelPipeline p = ch.pipeline();
-    p.addLast(CODEC, new HttpServerCodec(8192, 16384, 8192));
+    p.addLast(CODEC, new HttpServerCodec(MAX_LINE_BYTES, MAX_HEADER_BYTES, 8192));
     p.addLast(IDLE, new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS));
     p.addLast(IDLE_CLOSER, new IdleCloser());
     p.addLast(HANDLER, new RegistryRequestHandler(cache));
