@@ -41,6 +41,13 @@ public record RegistryConfig(
     return URI.create(url);
   }
 
+  /** Never prints the password (records print every component by default). */
+  @Override
+  public String toString() {
+    return "RegistryConfig[name=" + name + ", url=" + url + ", username=" + username
+        + ", password=" + (password == null ? null : "<redacted>") + ", passwordFile=" + passwordFile + "]";
+  }
+
   /** A copy safe to log: the password replaced. */
   public String describe() {
     return name + " -> " + url + (username != null ? " (user " + username + ")" : "");
