@@ -91,7 +91,7 @@ public final class ConfigLoader {
       RegistryConfig old = regs.get(name);
       regs.put(name, new RegistryConfig(name, spec.substring(eq + 1),
           old == null ? null : old.username(), old == null ? null : old.password(),
-          old == null ? null : old.passwordFile()));
+          old == null ? null : old.passwordFile(), old == null ? null : old.tagTtl()));
     }
     if (!regs.containsKey(defaultRegistry)) {
       throw new IllegalArgumentException("defaultRegistry " + defaultRegistry + " is not among the registries " + regs.keySet());

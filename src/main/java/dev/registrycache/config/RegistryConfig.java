@@ -11,12 +11,24 @@ import java.net.URI;
  * @param username optional user for Basic auth or the token service
  * @param password optional password (prefer {@code passwordFile})
  * @param passwordFile optional file holding the password (e.g. a mounted Kubernetes Secret)
+ * @param tagTtl optional tag TTL for this registry (e.g. {@code 1m}); the global one otherwise
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record RegistryConfig(
-    String name, String url, String username, String password, String passwordFile) {
+    String name, String url, String username, String password, String passwordFile, String tagTtl) {
+
+  public RegistryConfig(String name, String url, String username, String password, String passwordFile) {
+    this(name, url, username, password, passwordFile, null);
+  }
 
   public RegistryConfig {
+    if (tagTtl != null) {
+      try {
+        Sizes.parseDuration(tagTtl);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("registry " + name + ": tagTtl: " + e.getMessage());
+      }
+    }
     if (name == null || name.isBlank()) {
       throw new IllegalArgumentException("registry without a name");
     }
@@ -45,7 +57,8 @@ public record RegistryConfig(
   @Override
   public String toString() {
     return "RegistryConfig[name=" + name + ", url=" + url + ", username=" + username
-        + ", password=" + (password == null ? null : "<redacted>") + ", passwordFile=" + passwordFile + "]";
+        + ", password=" + (password == null ? null : "<redacted>") + ", passwordFile=" + passwordFile
+        + ", tagTtl=" + tagTtl + "]";
   }
 
   /** A copy safe to log: the password replaced. */

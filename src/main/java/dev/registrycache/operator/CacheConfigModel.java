@@ -67,6 +67,9 @@ public final class CacheConfigModel {
         if (r.url != null) {
           m.put("url", r.url);
         }
+        if (r.tagTtl != null) {
+          m.put("tagTtl", r.tagTtl);
+        }
         RegistryCredentials c = credentials.get(r.name);
         if (c != null) {
           String key = "registry-" + i + ".password";

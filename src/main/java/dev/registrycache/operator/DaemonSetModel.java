@@ -78,11 +78,7 @@ public final class DaemonSetModel {
         ? Map.of("kubernetes.io/os", "linux") : spec.nodeSelector;
 
     return new DaemonSetBuilder()
-        .withNewMetadata()
-          .withName(ResourceNames.daemonSet(rc))
-          .withNamespace(settings.namespace())
-          .withLabels(ResourceNames.labels(rc))
-        .endMetadata()
+        .withMetadata(ResourceNames.metadata(rc, ResourceNames.daemonSet(rc), settings.namespace()))
         .withNewSpec()
           .withNewSelector().withMatchLabels(ResourceNames.selector(rc)).endSelector()
           .withRevisionHistoryLimit(5)

@@ -1,6 +1,8 @@
 package dev.registrycache.operator;
 
 import dev.registrycache.api.v1alpha1.RegistryCache;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -45,6 +47,11 @@ public final class ResourceNames {
     l.put("app.kubernetes.io/component", COMPONENT);
     l.put("app.kubernetes.io/managed-by", MANAGED_BY);
     return l;
+  }
+
+  /** Metadata of a dependent: its name, the operator's namespace, the labels. */
+  public static ObjectMeta metadata(RegistryCache rc, String name, String namespace) {
+    return new ObjectMetaBuilder().withName(name).withNamespace(namespace).withLabels(labels(rc)).build();
   }
 
   /** The DaemonSet's selector: immutable, so only what never changes. */

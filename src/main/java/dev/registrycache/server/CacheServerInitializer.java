@@ -2,6 +2,7 @@ package dev.registrycache.server;
 
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -22,13 +23,16 @@ final class CacheServerInitializer extends ChannelInitializer<SocketChannel> {
   static final long IDLE_SECONDS = 300;
 
   private final CacheContext cache;
+  private final ChannelGroup connections;
 
-  CacheServerInitializer(CacheContext cache) {
+  CacheServerInitializer(CacheContext cache, ChannelGroup connections) {
     this.cache = cache;
+    this.connections = connections;
   }
 
   @Override
   protected void initChannel(SocketChannel ch) {
+    connections.add(ch); // removed by the group itself when the channel closes
     ChannelPipeline p = ch.pipeline();
     p.addLast(CODEC, new HttpServerCodec(MAX_LINE_BYTES, MAX_HEADER_BYTES, 8192));
     p.addLast(IDLE, new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS));

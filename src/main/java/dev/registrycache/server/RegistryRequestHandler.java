@@ -55,12 +55,18 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
   private final CacheContext cache;
   private final ArrayDeque<HttpRequest> queued = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
-  private Exchange current;
+  /** The request being answered; volatile only so that a draining shutdown can look. */
+  private volatile Exchange current;
   private GrowingBlobResponder streaming;
   private boolean discardBody;
 
   RegistryRequestHandler(CacheContext cache) {
     this.cache = cache;
+  }
+
+  /** True while a request on this connection is being answered (a blob may be streaming). */
+  boolean busy() {
+    return current != null;
   }
 
   @Override

@@ -40,6 +40,11 @@ final class CacheSetup {
     return this;
   }
 
+  CacheSetup registryWithTagTtl(String name, String url, String tagTtl) {
+    registries.add(new RegistryConfig(name, url, null, null, null, tagTtl));
+    return this;
+  }
+
   CacheSetup maxSize(long bytes) {
     this.maxSizeBytes = bytes;
     return this;

@@ -160,4 +160,23 @@ class RoutingTest extends CacheTestBase {
     assertTrue(labels <= 3, "registry labels: " + labels);
     assertEquals(50.0, cache.metrics().count("requests", "registry", "other", "kind", "manifest", "status", "404"));
   }
+
+  @org.junit.jupiter.api.Test
+  void aRegistryMayHaveItsOwnTagTtl() throws Exception {
+    FakeUpstream fast = upstream();
+    FakeUpstream slow = upstream();
+    CacheApplication c = start(setup().registryWithTagTtl("docker.io", fast.url(), "100ms")
+        .registry("quay.io", slow.url()));
+    CacheClient cc = new CacheClient(c.address());
+    byte[] m = TestContent.manifest(TestContent.OCI_MANIFEST, "ttl");
+    fast.manifest("library/app", "v1", TestContent.OCI_MANIFEST, m);
+    slow.manifest("org/app", "v1", TestContent.OCI_MANIFEST, m);
+    for (int i = 0; i < 2; i++) {
+      assertEquals(200, cc.get("/v2/library/app/manifests/v1", "Accept", TestContent.ACCEPT_ALL).statusCode());
+      assertEquals(200, cc.get("/v2/quay.io/org/app/manifests/v1", "Accept", TestContent.ACCEPT_ALL).statusCode());
+      Thread.sleep(300);
+    }
+    assertEquals(1, fast.count("HEAD", manifestPath("library/app", "v1")), "docker.io's 100 ms TTL ran out");
+    assertEquals(0, slow.count("HEAD", manifestPath("org/app", "v1")), "quay.io keeps the global 5 m");
+  }
 }

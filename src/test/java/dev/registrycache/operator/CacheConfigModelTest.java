@@ -44,6 +44,7 @@ class CacheConfigModelTest {
     RegistryCacheSpec spec = Specs.withRegistries(
         Specs.registry("docker.io", "http://127.0.0.1:15000", null, null),
         Specs.registry("quay.io", null, "team", "quay-creds"));
+    spec.registries.get(0).tagTtl = "1m";
     spec.port = 5055;
     spec.adminPort = 5056;
     spec.storage.maxSize = "50GiB";
@@ -59,6 +60,7 @@ class CacheConfigModelTest {
     RegistryConfig docker = c.registry("docker.io");
     assertEquals("http://127.0.0.1:15000", docker.url());
     assertNull(docker.username());
+    assertEquals("1m", docker.tagTtl());
     RegistryConfig quay = c.registry("quay.io");
     assertEquals("https://quay.io", quay.url());
     assertEquals("robot", quay.username());

@@ -20,11 +20,7 @@ public class ConfigMapDependent extends CRUDKubernetesDependentResource<ConfigMa
   protected ConfigMap desired(RegistryCache rc, Context<RegistryCache> context) {
     DesiredState state = DesiredState.of(rc, context);
     return new ConfigMapBuilder()
-        .withNewMetadata()
-          .withName(ResourceNames.configMap(rc))
-          .withNamespace(state.operator().namespace())
-          .withLabels(ResourceNames.labels(rc))
-        .endMetadata()
+        .withMetadata(ResourceNames.metadata(rc, ResourceNames.configMap(rc), state.operator().namespace()))
         .withData(Map.of(ResourceNames.CONFIG_FILE, state.config().configYaml()))
         .build();
   }

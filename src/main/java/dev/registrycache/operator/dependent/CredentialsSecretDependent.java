@@ -23,11 +23,7 @@ public class CredentialsSecretDependent extends CRUDKubernetesDependentResource<
   protected Secret desired(RegistryCache rc, Context<RegistryCache> context) {
     DesiredState state = DesiredState.of(rc, context);
     return new SecretBuilder()
-        .withNewMetadata()
-          .withName(ResourceNames.credentialsSecret(rc))
-          .withNamespace(state.operator().namespace())
-          .withLabels(ResourceNames.labels(rc))
-        .endMetadata()
+        .withMetadata(ResourceNames.metadata(rc, ResourceNames.credentialsSecret(rc), state.operator().namespace()))
         .withType("Opaque")
         .withStringData(state.config().secretData())
         .build();

@@ -18,11 +18,7 @@ public class ServiceAccountDependent extends CRUDKubernetesDependentResource<Ser
   @Override
   protected ServiceAccount desired(RegistryCache rc, Context<RegistryCache> context) {
     return new ServiceAccountBuilder()
-        .withNewMetadata()
-          .withName(ResourceNames.serviceAccount(rc))
-          .withNamespace(DesiredState.settings().namespace())
-          .withLabels(ResourceNames.labels(rc))
-        .endMetadata()
+        .withMetadata(ResourceNames.metadata(rc, ResourceNames.serviceAccount(rc), DesiredState.settings().namespace()))
         .withAutomountServiceAccountToken(false)
         .build();
   }
