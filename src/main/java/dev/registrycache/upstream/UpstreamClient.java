@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.registrycache.config.CacheConfig;
 import dev.registrycache.config.RegistryConfig;
+import dev.registrycache.config.UpstreamProxy;
 import dev.registrycache.metrics.CacheMetrics;
 import java.io.IOException;
 import java.net.URI;
@@ -38,8 +39,11 @@ public final class UpstreamClient {
   private static final int MAX_REDIRECTS = 5;
   private static final String USER_AGENT = "registry-cache/0.1";
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstreamClient.class);
 
+  /** The client for registries with the JVM's trust; those with a caFile or no TLS checks get their own. */
   private final HttpClient http;
+  private final java.util.Map<String, HttpClient> perRegistry = new java.util.HashMap<>();
   private final Duration responseTimeout;
   private final TokenCache tokens = new TokenCache(Clock.systemUTC());
   /** Registries that answered with a Basic challenge: we send credentials up front next time. */
@@ -54,14 +58,42 @@ public final class UpstreamClient {
   }
 
   public UpstreamClient(CacheConfig config, CacheMetrics metrics, ExecutorService executor) {
-    this.http = HttpClient.newBuilder()
+    UpstreamProxy proxy = config.upstreamProxy() == null ? UpstreamProxy.NONE : config.upstreamProxy();
+    this.http = client(config, executor, proxy, null);
+    for (RegistryConfig r : config.registries()) {
+      if (r.caFile() != null || r.skipsTlsVerification()) {
+        try {
+          perRegistry.put(r.name(), client(config, executor, proxy, UpstreamTls.context(r.caFile(), r.skipsTlsVerification())));
+        } catch (IOException | java.security.GeneralSecurityException e) {
+          throw new IllegalArgumentException("registry " + r.name() + ": caFile " + r.caFile() + ": " + e.getMessage(), e);
+        }
+        if (r.skipsTlsVerification()) {
+          LOG.warn("registry {}: TLS certificates are NOT verified (insecureSkipVerify)", r.name());
+        }
+      }
+    }
+    this.responseTimeout = config.responseTimeout();
+    this.metrics = metrics;
+  }
+
+  private static HttpClient client(CacheConfig config, ExecutorService executor, UpstreamProxy proxy,
+      javax.net.ssl.SSLContext tls) {
+    HttpClient.Builder b = HttpClient.newBuilder()
         .connectTimeout(config.connectTimeout())
         .followRedirects(HttpClient.Redirect.NEVER)
         .version(HttpClient.Version.HTTP_1_1)
-        .executor(executor)
-        .build();
-    this.responseTimeout = config.responseTimeout();
-    this.metrics = metrics;
+        .executor(executor);
+    if (!proxy.isNone()) {
+      b.proxy(new UpstreamProxySelector(proxy));
+    }
+    if (tls != null) {
+      b.sslContext(tls);
+    }
+    return b.build();
+  }
+
+  private HttpClient http(RegistryConfig reg) {
+    return perRegistry.getOrDefault(reg.name(), http);
   }
 
   /** GET or HEAD with the whole (small) body in memory; non-2xx answers are returned, not thrown. */
@@ -159,7 +191,7 @@ public final class UpstreamClient {
       BodySubscriber<T> discard = (BodySubscriber<T>) BodySubscribers.replacing(null);
       return discard;
     };
-    return http.sendAsync(b.build(), handler).thenCompose(r -> {
+    return http(reg).sendAsync(b.build(), handler).thenCompose(r -> {
       noteRateLimit(reg, r.headers());
       int s = r.statusCode();
       if (s == 401 && !sameHost && hops < MAX_REDIRECTS) {
@@ -313,7 +345,7 @@ public final class UpstreamClient {
       }
       b.header("Authorization", basic(reg));
     }
-    return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray()).thenCompose(r -> {
+    return http(reg).sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray()).thenCompose(r -> {
       if (r.statusCode() != 200) {
         metrics.upstreamError(reg.name(), "token");
         return CompletableFuture.failedFuture(new UpstreamException(r.statusCode() == 401 ? 401 : 403,
