@@ -28,7 +28,9 @@ public final class UninstallCommand implements Callable<Integer> {
       var caches = client.resources(RegistryCache.class).withLabelSelector(selector);
       List<String> names = caches.list().getItems().stream().map(r -> r.getMetadata().getName()).toList();
       System.out.println("deleting RegistryCaches " + names);
-      caches.delete();
+      for (String name : names) { // one by one: the hook's role grants delete, not deletecollection
+        client.resources(RegistryCache.class).withName(name).delete();
+      }
       long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
       while (true) {
         List<String> left = caches.list().getItems().stream().map(r -> r.getMetadata().getName()).toList();

@@ -166,7 +166,9 @@ class OperatorIT {
     }
   }
 
+  /** No node matches: the kit may run a node, and these caches must select none. */
   private static RegistryCache cache(String name, RegistryCacheSpec spec) {
+    spec.nodeSelector = Map.of("registrycache.dev/operator-it", "no-such-node");
     RegistryCache rc = new RegistryCache();
     rc.setMetadata(new ObjectMetaBuilder().withName(name).build());
     rc.setSpec(spec);
