@@ -282,10 +282,20 @@ class NodeE2EIT {
     }
   }
 
+  /** The cache's process on the node (the pod shares the host's PID view of /proc). */
   private static String cachePid() throws Exception {
-    Process p = new ProcessBuilder("pgrep", "-f", "--newest", "dev.registrycache.Main cache").start();
-    String pid = new String(p.getInputStream().readAllBytes()).strip();
-    p.waitFor(10, TimeUnit.SECONDS);
-    return pid.isEmpty() ? "self" : pid;
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path p : procs.filter(d -> d.getFileName().toString().matches("\\d+")).toList()) {
+        try {
+          String cmd = Files.readString(p.resolve("cmdline")).replace('\0', ' ');
+          if (cmd.contains("dev.registrycache.Main cache") && cmd.contains("/etc/registry-cache/config.yaml")) {
+            return p.getFileName().toString();
+          }
+        } catch (java.io.IOException gone) {
+          // exited meanwhile
+        }
+      }
+    }
+    return "self";
   }
 }
