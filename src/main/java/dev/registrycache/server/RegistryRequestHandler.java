@@ -28,8 +28,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -112,14 +110,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     Exchange ex = new Exchange(req, keepAlive);
     current = ex;
     if (!req.decoderResult().isSuccess()) {
-      Throwable cause = req.decoderResult().cause();
-      OciError err = cause instanceof TooLongHttpLineException
-          ? new OciError(ErrorCode.NAME_INVALID, 414, "the request line is longer than "
-              + CacheServerInitializer.MAX_LINE_BYTES + " bytes")
-          : cause instanceof TooLongHttpHeaderException
-              ? new OciError(ErrorCode.UNSUPPORTED, 431, "the request headers are larger than "
-                  + CacheServerInitializer.MAX_HEADER_BYTES + " bytes")
-              : new OciError(ErrorCode.UNSUPPORTED, 400, "malformed HTTP request");
+      OciError err = RequestErrors.undecodable(req.decoderResult().cause());
       ex.status = err.status();
       respond(ex, Responses.error(err, false), false);
       return;
@@ -134,15 +125,8 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     } catch (OciException e) {
       fail(ex, e.error(), !hasBody);
     } catch (RuntimeException e) {
-      fail(ex, internalError(req, e), true);
+      fail(ex, RequestErrors.internal(req, e), true);
     }
-  }
-
-  /** A bug on our side: the details go to the log under an id; the client gets the id only. */
-  private static OciError internalError(HttpRequest req, Throwable e) {
-    String id = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
-    LOG.error("internal error {} on {} {}", id, req.method(), req.uri(), e);
-    return new OciError(ErrorCode.UNAVAILABLE, 500, "internal error " + id + " (details in the cache's log)");
   }
 
   private RegistryConfig registry(String name) {
@@ -194,7 +178,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
       if (c instanceof OciException oe) {
         fail(ex, oe.error(), true);
       } else {
-        fail(ex, internalError(ex.request, c), true);
+        fail(ex, RequestErrors.internal(ex.request, c), true);
       }
       return;
     }
