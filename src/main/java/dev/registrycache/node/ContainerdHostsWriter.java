@@ -2,6 +2,7 @@ package dev.registrycache.node;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.registrycache.files.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,7 +131,7 @@ public final class ContainerdHostsWriter {
         }
         ManagedFiles.createDirectory(backupDir);
       }
-      ManagedFiles.copyPreserving(file, backup);
+      AtomicFiles.copyDurably(file, backup);
       changes.did("saved the existing " + file + " as " + backup);
     }
     boolean hasBackup = ManagedFiles.present(backup);
@@ -180,7 +181,7 @@ public final class ContainerdHostsWriter {
       changes.did("put back the previous " + file + " (ours had been deleted)");
     }
     ManagedFiles.deleteIfEmpty(backup.getParent());
-    ManagedFiles.removeStaleTemporaries(dir, "hosts.toml");
+    AtomicFiles.removeStaleTemporaries(dir, "hosts.toml");
     if (state.createdByUs(ns)) {
       if (ManagedFiles.deleteIfEmpty(dir)) {
         changes.did("removed " + dir);

@@ -2,6 +2,7 @@ package dev.registrycache.node;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.registrycache.files.AtomicFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.MalformedInputException;
@@ -68,7 +69,7 @@ public final class CrioRegistriesWriter {
   public ConfigChanges restore() throws IOException {
     ConfigChanges changes = new ConfigChanges();
     Path file = file();
-    ManagedFiles.removeStaleTemporaries(confDir, FILE_NAME);
+    AtomicFiles.removeStaleTemporaries(confDir, FILE_NAME);
     if (!ManagedFiles.present(file)) {
       return changes;
     }
