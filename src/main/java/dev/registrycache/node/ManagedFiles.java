@@ -5,6 +5,7 @@ import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
 import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.registrycache.files.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * File operations for configuration that other programs read while we change it: every file we
@@ -60,6 +62,22 @@ final class ManagedFiles {
     AtomicFiles.removeStaleTemporaries(target.getParent(), target.getFileName().toString());
     AtomicFiles.writeDurably(target, bytes, FILE_MODE);
     return true;
+  }
+
+  /**
+   * {@link #writeIfChanged} for a TOML file: the content is parsed first and handed to
+   * {@code check}; content that does not parse (or that {@code check} rejects) is a bug in what
+   * we render, reported with the file's name, and nothing is written.
+   */
+  static boolean writeTomlIfChanged(Path target, String content, Consumer<ObjectNode> check) throws IOException {
+    ObjectNode parsed;
+    try {
+      parsed = Toml.parse(content, "the " + target.getFileName() + " registry-cache would write to " + target);
+    } catch (Toml.InvalidTomlException e) {
+      throw new Toml.InvalidTomlException(e.getMessage() + "; nothing was written", e);
+    }
+    check.accept(parsed);
+    return writeIfChanged(target, content);
   }
 
   /** Renames {@code source} over {@code target} (same file system), keeping its bytes and mode. */

@@ -80,6 +80,9 @@ public final class NodeMirrorConfigurator {
   }
 
   private static String describe(Exception e) {
+    if (e instanceof Toml.InvalidTomlException) {
+      return e.getMessage(); // names the file and the line already
+    }
     return e.getClass().getSimpleName() + ": " + e.getMessage();
   }
 }
