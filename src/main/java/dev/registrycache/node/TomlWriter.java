@@ -59,12 +59,6 @@ final class TomlWriter {
     return this;
   }
 
-  /** {@code [[a.b]]}, one element of an array of tables. */
-  TomlWriter arrayHeader(List<String> table) {
-    sb.append(headerIndent(table)).append("[[").append(path(table)).append("]]\n");
-    return this;
-  }
-
   /** The header of {@code path}, then its members ({@link #members}). */
   TomlWriter table(List<String> path, ObjectNode table) {
     return header(path).members(path, table);

@@ -237,11 +237,6 @@ class NodeWritersTest {
     assertEquals("https://registry.example.com:5000", MirroredRegistry.of("registry.example.com:5000").containerdServer());
   }
 
-  @Test
-  void dockerSnippetIsValidLookingJson() {
-    assertEquals("{\n  \"registry-mirrors\": [\"http://127.0.0.1:5000\"]\n}\n", DockerDaemonSnippet.json("127.0.0.1:5000"));
-  }
-
   /**
    * A real process applies the configuration and is killed with SIGKILL while it runs; a new
    * configurator in this process then restores the node from what is on disk.
