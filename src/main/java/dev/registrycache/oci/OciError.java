@@ -1,10 +1,8 @@
 package dev.registrycache.oci;
 
-import java.nio.charset.StandardCharsets;
-
 /**
  * An error answer: code, HTTP status and message, rendered as the spec's JSON body
- * {@code {"errors":[{"code":"...","message":"...","detail":...}]}}.
+ * {@code {"errors":[{"code":"...","message":"..."}]}}.
  */
 public record OciError(ErrorCode code, int status, String message) {
 
@@ -13,10 +11,6 @@ public record OciError(ErrorCode code, int status, String message) {
   }
 
   public byte[] toJson() {
-    StringBuilder sb = new StringBuilder(64 + message.length());
-    sb.append("{\"errors\":[{\"code\":\"").append(code.name()).append("\",\"message\":\"");
-    Json.appendEscaped(sb, message);
-    sb.append("\"}]}\n");
-    return sb.toString().getBytes(StandardCharsets.UTF_8);
+    return JsonBodies.error(code, message);
   }
 }

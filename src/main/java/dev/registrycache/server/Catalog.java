@@ -1,7 +1,7 @@
 package dev.registrycache.server;
 
 import dev.registrycache.oci.DistributionRequest;
-import dev.registrycache.oci.Json;
+import dev.registrycache.oci.JsonBodies;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -35,13 +35,8 @@ final class Catalog {
         }
       }
       int to = d.pageSize() < 0 ? all.size() : Math.min(all.size(), from + d.pageSize());
-      StringBuilder sb = new StringBuilder("{\"repositories\":[");
-      for (int i = from; i < to; i++) {
-        sb.append(i > from ? "," : "").append(Json.quote(all.get(i)));
-      }
-      sb.append("]}\n");
       FullHttpResponse r = Responses.full(HttpResponseStatus.OK, Responses.JSON,
-          sb.toString().getBytes(StandardCharsets.UTF_8), false);
+          JsonBodies.catalog(all.subList(from, to)), false);
       if (to < all.size() && to > from) {
         r.headers().set("Link", "</v2/_catalog?last="
             + URLEncoder.encode(all.get(to - 1), StandardCharsets.UTF_8) + "&n=" + d.pageSize()

@@ -1,5 +1,6 @@
 package dev.registrycache.store;
 
+import dev.registrycache.files.AtomicFiles;
 import dev.registrycache.oci.Digest;
 import dev.registrycache.oci.MediaTypes;
 import java.io.IOException;
