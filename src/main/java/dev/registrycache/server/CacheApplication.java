@@ -53,7 +53,7 @@ public final class CacheApplication implements AutoCloseable {
     this.config = config;
     long t0 = System.nanoTime();
     prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    metrics = new CacheMetrics(prometheus);
+    metrics = new CacheMetrics(prometheus, CacheContext.byName(config).keySet());
     io = Executors.newCachedThreadPool(daemon("cache-io"));
     maintenance = Executors.newSingleThreadScheduledExecutor(daemon("cache-maintenance"));
 
