@@ -56,6 +56,8 @@ public final class ManifestService {
   private final LruMap<String, Long> unknownTags = new LruMap<>(MAX_UNKNOWN_TAGS);
   private final ConcurrentHashMap<String, CompletableFuture<ManifestResult>> inFlight =
       new ConcurrentHashMap<>();
+  /** Tag TTL per registry that sets its own. */
+  private final java.util.Map<String, Long> tagTtlMillis = new java.util.HashMap<>();
 
   public ManifestService(CacheConfig config, ManifestStore manifests, TagStore tags,
       UpstreamClient upstream, CacheMetrics metrics, Executor background) {
@@ -65,6 +67,11 @@ public final class ManifestService {
     this.upstream = upstream;
     this.metrics = metrics;
     this.background = background;
+    for (RegistryConfig r : config.registries()) {
+      if (r.tagTtl() != null) {
+        tagTtlMillis.put(r.name(), dev.registrycache.config.Sizes.parseDuration(r.tagTtl()).toMillis());
+      }
+    }
   }
 
   /**
@@ -128,7 +135,7 @@ public final class ManifestService {
       return new ManifestResult(m, "hit");
     }
     TagEntry t = tags.peek(req.registry(), req.repository(), req.reference());
-    if (t == null || !fresh(t)) {
+    if (t == null || !fresh(req, t)) {
       return null;
     }
     CachedManifest m = manifests.peek(t.digest());
@@ -139,8 +146,9 @@ public final class ManifestService {
     return new ManifestResult(m, "hit");
   }
 
-  private boolean fresh(TagEntry t) {
-    return System.currentTimeMillis() - t.checkedAtMillis() < config.tagTtl().toMillis();
+  private boolean fresh(DistributionRequest req, TagEntry t) {
+    long ttl = tagTtlMillis.getOrDefault(req.registry(), config.tagTtl().toMillis());
+    return System.currentTimeMillis() - t.checkedAtMillis() < ttl;
   }
 
   private CompletableFuture<ManifestResult> byDigest(RegistryConfig reg, DistributionRequest req)
@@ -162,7 +170,7 @@ public final class ManifestService {
       TagEntry t = known.get();
       Optional<CachedManifest> m = manifests.get(t.digest());
       if (m.isPresent()) {
-        if (fresh(t)) {
+        if (fresh(req, t)) {
           metrics.lookup("tag", "hit");
           return CompletableFuture.completedFuture(new ManifestResult(m.get(), "hit"));
         }

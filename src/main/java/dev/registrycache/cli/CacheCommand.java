@@ -80,10 +80,12 @@ public final class CacheCommand implements Callable<Integer> {
       System.err.println("registry-cache: " + e.getMessage());
       return 1;
     }
-    NodeMirrorLifecycle nodeLifecycle = configureNode ? startNodeConfiguration(cfg, app) : null;
+    ScheduledExecutorService reapply = configureNode ? newReapplyScheduler() : null;
+    NodeMirrorLifecycle nodeLifecycle = configureNode ? startNodeConfiguration(cfg, app, reapply) : null;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       if (nodeLifecycle != null) {
+        stopReapplying(reapply); // or a re-apply could put back what restore removes
         nodeLifecycle.restore(); // before the server goes away: no entry may point at nothing
       }
       app.close();
@@ -93,7 +95,28 @@ public final class CacheCommand implements Callable<Integer> {
     return 0;
   }
 
-  private NodeMirrorLifecycle startNodeConfiguration(CacheConfig cfg, CacheApplication app) {
+  private static ScheduledExecutorService newReapplyScheduler() {
+    return Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "node-config");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Cancels the periodic re-apply and waits for one that is running to finish. */
+  static void stopReapplying(ScheduledExecutorService s) {
+    s.shutdownNow();
+    try {
+      if (!s.awaitTermination(10, TimeUnit.SECONDS)) {
+        LOG.warn("node configuration still being applied after 10 s; restoring anyway");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private NodeMirrorLifecycle startNodeConfiguration(CacheConfig cfg, CacheApplication app,
+      ScheduledExecutorService s) {
     String host = cfg.listen().host();
     if (host.equals("0.0.0.0") || host.equals("::")) {
       host = "127.0.0.1";
@@ -104,11 +127,6 @@ public final class CacheCommand implements Callable<Integer> {
     NodeMirrorLifecycle lifecycle = new NodeMirrorLifecycle(new NodeMirrorPlan(endpoint, regs, node.options()),
         node.hostRoot, node.containerRuntimeVersion, node.autoDetect(), LOG::info);
     app.setReadinessGate(() -> lifecycle.status().configured(), () -> lifecycle.status().summary());
-    ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "node-config");
-      t.setDaemon(true);
-      return t;
-    });
     // first at once, then periodically: idempotent, and it puts back entries someone removed
     s.scheduleWithFixedDelay(lifecycle::apply, 0, REAPPLY_SECONDS, TimeUnit.SECONDS);
     return lifecycle;

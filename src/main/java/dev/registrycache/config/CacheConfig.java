@@ -21,7 +21,15 @@ public record CacheConfig(
     Duration idleTimeout,
     boolean accessLog,
     String defaultRegistry,
-    List<RegistryConfig> registries) {
+    List<RegistryConfig> registries,
+    UpstreamProxy upstreamProxy) {
+
+  public CacheConfig(HostPort listen, HostPort adminListen, Path storagePath, long maxSizeBytes, long minFreeBytes,
+      Duration tagTtl, Duration negativeTtl, Duration connectTimeout, Duration responseTimeout, Duration idleTimeout,
+      boolean accessLog, String defaultRegistry, List<RegistryConfig> registries) {
+    this(listen, adminListen, storagePath, maxSizeBytes, minFreeBytes, tagTtl, negativeTtl, connectTimeout,
+        responseTimeout, idleTimeout, accessLog, defaultRegistry, registries, UpstreamProxy.NONE);
+  }
 
   public RegistryConfig registry(String name) {
     for (RegistryConfig r : registries) {
@@ -42,6 +50,9 @@ public record CacheConfig(
         .append(" timeouts(connect/response/idle)=").append(connectTimeout.toMillis()).append('/')
         .append(responseTimeout.toMillis()).append('/').append(idleTimeout.toMillis()).append("ms")
         .append(" defaultRegistry=").append(defaultRegistry);
+    if (upstreamProxy != null && !upstreamProxy.isNone()) {
+      sb.append(" upstreamProxy=").append(upstreamProxy);
+    }
     return sb.toString();
   }
 }

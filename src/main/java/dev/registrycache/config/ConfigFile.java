@@ -14,7 +14,8 @@ public record ConfigFile(
     Timeouts timeouts,
     Boolean accessLog,
     String defaultRegistry,
-    List<RegistryConfig> registries) {
+    List<RegistryConfig> registries,
+    UpstreamProxy upstreamProxy) {
 
   /** Where cached content lives and how much of the disk it may use. */
   public record Storage(String path, String maxSize, String minFreeSpace) {}

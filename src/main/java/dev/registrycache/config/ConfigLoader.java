@@ -91,7 +91,8 @@ public final class ConfigLoader {
       RegistryConfig old = regs.get(name);
       regs.put(name, new RegistryConfig(name, spec.substring(eq + 1),
           old == null ? null : old.username(), old == null ? null : old.password(),
-          old == null ? null : old.passwordFile()));
+          old == null ? null : old.passwordFile(), old == null ? null : old.tagTtl(),
+          old == null ? null : old.caFile(), old == null ? null : old.insecureSkipVerify()));
     }
     if (!regs.containsKey(defaultRegistry)) {
       throw new IllegalArgumentException("defaultRegistry " + defaultRegistry + " is not among the registries " + regs.keySet());
@@ -100,7 +101,8 @@ public final class ConfigLoader {
     return new CacheConfig(HostPort.parse(listen), HostPort.parse(admin), storagePath,
         Sizes.parseBytes(maxSize), Sizes.parseBytes(minFree), Sizes.parseDuration(ttl),
         Sizes.parseDuration(negTtl), Sizes.parseDuration(connect), Sizes.parseDuration(response),
-        Sizes.parseDuration(idle), accessLog, defaultRegistry, new ArrayList<>(regs.values()));
+        Sizes.parseDuration(idle), accessLog, defaultRegistry, new ArrayList<>(regs.values()),
+        UpstreamProxy.resolve(u == null ? null : u.upstreamProxy(), System.getenv()));
   }
 
   private static String expandHome(String p) {

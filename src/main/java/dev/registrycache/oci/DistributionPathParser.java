@@ -24,12 +24,36 @@ public final class DistributionPathParser {
     this.defaultRegistry = defaultRegistry;
   }
 
+  /**
+   * Parses a request. Methods other than GET and HEAD are refused: with the spec's 400 code when
+   * their name, reference or digest is malformed (as a registry would answer), else 405
+   * {@code UNSUPPORTED}. A manifest tag that cannot exist is 404 {@code MANIFEST_UNKNOWN} to a
+   * GET or HEAD, as the OCI conformance suite expects.
+   */
   public DistributionRequest parse(String method, String uri) {
     boolean head = method.equals("HEAD");
     if (!head && !method.equals("GET")) {
+      try {
+        parsePath(false, uri);
+      } catch (OciException e) {
+        if (e.error().status() == 400) {
+          throw e;
+        }
+      }
       throw new OciException(ErrorCode.UNSUPPORTED,
           method + " is not supported: this is a read-only pull-through cache");
     }
+    try {
+      return parsePath(head, uri);
+    } catch (OciException e) {
+      if (e.error().code() == ErrorCode.TAG_INVALID) {
+        throw new OciException(ErrorCode.MANIFEST_UNKNOWN, e.error().message() + ": no such manifest");
+      }
+      throw e;
+    }
+  }
+
+  private DistributionRequest parsePath(boolean head, String uri) {
     int q = uri.indexOf('?');
     String path = q < 0 ? uri : uri.substring(0, q);
     String query = q < 0 ? null : uri.substring(q + 1);
@@ -64,13 +88,16 @@ public final class DistributionPathParser {
           null, pageSize(query), queryParam(query, "last"));
     }
 
-    // a leading registry segment (path-prefix mirrors). It was configured for this mirror
-    // explicitly, so when it contradicts ns= (containerd's name of the image's registry), it wins.
+    // A leading registry segment (path-prefix mirrors) names the registry only without ns=.
+    // With ns= (containerd), ns is the registry: the segment is dropped when it repeats ns (a
+    // hosts.toml host with override_path, /v2/docker.io/...?ns=docker.io), and otherwise is part
+    // of the repository (harbor.example/docker.io/library/nginx sends
+    // /v2/docker.io/library/nginx/...?ns=harbor.example).
     int slash = rest.indexOf('/');
     if (slash > 0) {
       String first = canonicalRegistry(rest.substring(0, slash));
-      if (isRegistry.test(first)
-          && (first.indexOf('.') >= 0 || first.indexOf(':') >= 0 || first.equals("localhost"))) {
+      boolean looksLikeHost = first.indexOf('.') >= 0 || first.indexOf(':') >= 0 || first.equals("localhost");
+      if (ns == null ? isRegistry.test(first) && looksLikeHost : first.equals(registry)) {
         registry = first;
         rest = rest.substring(slash + 1);
       }

@@ -17,6 +17,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -163,10 +164,13 @@ public final class CacheApplication implements AutoCloseable {
     return ready;
   }
 
+  /** How long answers in progress may take to finish when the cache stops. */
+  public static final Duration DRAIN = Duration.ofSeconds(10);
+
   @Override
   public void close() {
     ready = false;
-    server.close();
+    server.close(DRAIN);
     admin.close();
     maintenance.shutdownNow();
     io.shutdownNow();

@@ -15,7 +15,11 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.IOException;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +30,7 @@ public final class CacheServer implements AutoCloseable {
 
   private final EventLoopGroup group;
   private final Channel channel;
+  private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
 
   CacheServer(HostPort listen, CacheContext cache, int threads) throws IOException, InterruptedException {
     boolean epoll = Epoll.isAvailable();
@@ -40,7 +45,7 @@ public final class CacheServer implements AutoCloseable {
           .option(ChannelOption.SO_REUSEADDR, true)
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
-          .childHandler(new CacheServerInitializer(cache))
+          .childHandler(new CacheServerInitializer(cache, connections))
           .bind(new InetSocketAddress(listen.host(), listen.port()))
           .sync()
           .channel();
@@ -61,7 +66,40 @@ public final class CacheServer implements AutoCloseable {
 
   @Override
   public void close() {
+    close(Duration.ZERO);
+  }
+
+  /**
+   * Stops accepting connections, lets answers in progress finish for at most {@code drain}
+   * (a client halfway through a layer gets the rest), then closes everything.
+   */
+  public void close(Duration drain) {
     channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    long deadline = System.nanoTime() + drain.toNanos();
+    int busy;
+    while ((busy = busyConnections()) > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    if (busy > 0) {
+      LOG.info("closing {} connections still answering after {} ms", busy, drain.toMillis());
+    }
+    connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+  }
+
+  int busyConnections() {
+    int n = 0;
+    for (Channel c : connections) {
+      RegistryRequestHandler h = c.pipeline().get(RegistryRequestHandler.class);
+      if (h != null && h.busy()) {
+        n++;
+      }
+    }
+    return n;
   }
 }

@@ -2,6 +2,7 @@ package dev.registrycache.server;
 
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -13,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 /** Orders the pipeline of one client connection; the logic lives in the handlers. */
 final class CacheServerInitializer extends ChannelInitializer<SocketChannel> {
   static final String CODEC = "http-codec";
+  static final int MAX_LINE_BYTES = 8192;
+  static final int MAX_HEADER_BYTES = 16384;
   static final String IDLE = "idle";
   static final String IDLE_CLOSER = "idle-closer";
   static final String HANDLER = "registry";
@@ -20,15 +23,18 @@ final class CacheServerInitializer extends ChannelInitializer<SocketChannel> {
   static final long IDLE_SECONDS = 300;
 
   private final CacheContext cache;
+  private final ChannelGroup connections;
 
-  CacheServerInitializer(CacheContext cache) {
+  CacheServerInitializer(CacheContext cache, ChannelGroup connections) {
     this.cache = cache;
+    this.connections = connections;
   }
 
   @Override
   protected void initChannel(SocketChannel ch) {
+    connections.add(ch); // removed by the group itself when the channel closes
     ChannelPipeline p = ch.pipeline();
-    p.addLast(CODEC, new HttpServerCodec(8192, 16384, 8192));
+    p.addLast(CODEC, new HttpServerCodec(MAX_LINE_BYTES, MAX_HEADER_BYTES, 8192));
     p.addLast(IDLE, new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS));
     p.addLast(IDLE_CLOSER, new IdleCloser());
     p.addLast(HANDLER, new RegistryRequestHandler(cache));

@@ -27,6 +27,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -52,12 +54,18 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
   private final CacheContext cache;
   private final ArrayDeque<HttpRequest> queued = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
-  private Exchange current;
+  /** The request being answered; volatile only so that a draining shutdown can look. */
+  private volatile Exchange current;
   private GrowingBlobResponder streaming;
   private boolean discardBody;
 
   RegistryRequestHandler(CacheContext cache) {
     this.cache = cache;
+  }
+
+  /** True while a request on this connection is being answered (a blob may be streaming). */
+  boolean busy() {
+    return current != null;
   }
 
   @Override
@@ -103,9 +111,16 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     Exchange ex = new Exchange(req, keepAlive);
     current = ex;
     if (!req.decoderResult().isSuccess()) {
-      ex.status = 400;
-      respond(ex, Responses.error(new OciError(ErrorCode.UNSUPPORTED, 400,
-          "malformed HTTP request: " + req.decoderResult().cause()), false), false);
+      Throwable cause = req.decoderResult().cause();
+      OciError err = cause instanceof TooLongHttpLineException
+          ? new OciError(ErrorCode.NAME_INVALID, 414, "the request line is longer than "
+              + CacheServerInitializer.MAX_LINE_BYTES + " bytes")
+          : cause instanceof TooLongHttpHeaderException
+              ? new OciError(ErrorCode.UNSUPPORTED, 431, "the request headers are larger than "
+                  + CacheServerInitializer.MAX_HEADER_BYTES + " bytes")
+              : new OciError(ErrorCode.UNSUPPORTED, 400, "malformed HTTP request");
+      ex.status = err.status();
+      respond(ex, Responses.error(err, false), false);
       return;
     }
     boolean hasBody = HttpUtil.isContentLengthSet(req) && HttpUtil.getContentLength(req, 0L) > 0
@@ -118,9 +133,15 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     } catch (OciException e) {
       fail(ex, e.error(), !hasBody);
     } catch (RuntimeException e) {
-      LOG.error("internal error on {} {}", req.method(), req.uri(), e);
-      fail(ex, new OciError(ErrorCode.UNAVAILABLE, 500, "internal error: " + e), true);
+      fail(ex, internalError(req, e), true);
     }
+  }
+
+  /** A bug on our side: the details go to the log under an id; the client gets the id only. */
+  private static OciError internalError(HttpRequest req, Throwable e) {
+    String id = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
+    LOG.error("internal error {} on {} {}", id, req.method(), req.uri(), e);
+    return new OciError(ErrorCode.UNAVAILABLE, 500, "internal error " + id + " (details in the cache's log)");
   }
 
   private RegistryConfig registry(String name) {
@@ -172,8 +193,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
       if (c instanceof OciException oe) {
         fail(ex, oe.error(), true);
       } else {
-        LOG.error("internal error on {} {}", ex.request.method(), ex.request.uri(), c);
-        fail(ex, new OciError(ErrorCode.UNAVAILABLE, 500, "internal error: " + c), true);
+        fail(ex, internalError(ex.request, c), true);
       }
       return;
     }
@@ -375,7 +395,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void log(Exchange ex) {
-    cache.metrics().request(ex.registry, ex.kind, ex.status);
+    cache.metrics().request(ex.registry, ex.kind, ex.status); // unmirrored names count as 'other'
     AccessLog log = cache.accessLog();
     if (log != null) {
       String client = ctx.channel().remoteAddress() instanceof InetSocketAddress a

@@ -1,12 +1,15 @@
 package dev.registrycache.upstream;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * A parsed {@code WWW-Authenticate} header: {@code Bearer realm="...",service="...",scope="..."}
- * or {@code Basic realm="..."}. Only the first challenge of the header is used.
+ * A challenge from a {@code WWW-Authenticate} header: {@code Bearer realm="...",service="...",scope="..."}
+ * or {@code Basic realm="..."}. A response may carry several headers, and one header several
+ * challenges ({@code Basic realm="x", Bearer realm="y"}); {@link #parseAll} reads them all.
  */
 public record AuthChallenge(String scheme, Map<String, String> params) {
 
@@ -22,53 +25,78 @@ public record AuthChallenge(String scheme, Map<String, String> params) {
     return params.get(name);
   }
 
-  /** Returns null when the header is missing or unparseable. */
+  /** The first challenge of one header value; null when there is none. */
   public static AuthChallenge parse(String header) {
-    if (header == null) {
-      return null;
+    List<AuthChallenge> all = parseAll(header == null ? List.of() : List.of(header));
+    return all.isEmpty() ? null : all.get(0);
+  }
+
+  /** Every challenge of every header value, in order. */
+  public static List<AuthChallenge> parseAll(List<String> headers) {
+    List<AuthChallenge> out = new ArrayList<>();
+    for (String h : headers) {
+      parseInto(h, out);
     }
-    String h = header.trim();
-    int sp = h.indexOf(' ');
-    String scheme = (sp < 0 ? h : h.substring(0, sp)).toLowerCase(Locale.ROOT);
-    if (scheme.isEmpty()) {
-      return null;
+    return out;
+  }
+
+  /** The one to answer: a Bearer challenge with a realm if there is one, else Basic, else null. */
+  public static AuthChallenge preferred(List<AuthChallenge> challenges) {
+    for (AuthChallenge c : challenges) {
+      if (c.isBearer() && c.param("realm") != null) {
+        return c;
+      }
     }
-    Map<String, String> params = new LinkedHashMap<>();
-    int i = sp < 0 ? h.length() : sp + 1;
-    while (i < h.length()) {
-      while (i < h.length() && (h.charAt(i) == ' ' || h.charAt(i) == ',')) {
+    return challenges.stream().filter(AuthChallenge::isBasic).findFirst().orElse(null);
+  }
+
+  private static void parseInto(String h, List<AuthChallenge> out) {
+    int i = 0;
+    int n = h.length();
+    Map<String, String> params = null;
+    while (i < n) {
+      while (i < n && (h.charAt(i) == ' ' || h.charAt(i) == ',' || h.charAt(i) == '\t')) {
         i++;
       }
-      int eq = h.indexOf('=', i);
-      if (eq < 0) {
-        break;
+      int start = i;
+      while (i < n && h.charAt(i) != ' ' && h.charAt(i) != '=' && h.charAt(i) != ',' && h.charAt(i) != '\t') {
+        i++;
       }
-      String key = h.substring(i, eq).trim().toLowerCase(Locale.ROOT);
-      if (key.contains(" ")) {
-        break; // the start of a second challenge: ignore it
+      if (start == i) {
+        i++; // a stray '=': skip it
+        continue;
       }
-      int j = eq + 1;
-      String value;
-      if (j < h.length() && h.charAt(j) == '"') {
-        StringBuilder sb = new StringBuilder();
+      String token = h.substring(start, i);
+      int j = i;
+      while (j < n && (h.charAt(j) == ' ' || h.charAt(j) == '\t')) {
         j++;
-        while (j < h.length() && h.charAt(j) != '"') {
-          if (h.charAt(j) == '\\' && j + 1 < h.length()) {
-            j++;
-          }
-          sb.append(h.charAt(j++));
-        }
-        value = sb.toString();
-        j++; // closing quote
-      } else {
-        int end = h.indexOf(',', j);
-        end = end < 0 ? h.length() : end;
-        value = h.substring(j, end).trim();
-        j = end;
       }
-      params.put(key, value);
-      i = j;
+      if (params != null && j < n && h.charAt(j) == '=') {
+        j++;
+        while (j < n && (h.charAt(j) == ' ' || h.charAt(j) == '\t')) {
+          j++;
+        }
+        StringBuilder value = new StringBuilder();
+        if (j < n && h.charAt(j) == '"') {
+          j++;
+          while (j < n && h.charAt(j) != '"') {
+            if (h.charAt(j) == '\\' && j + 1 < n) {
+              j++;
+            }
+            value.append(h.charAt(j++));
+          }
+          j++; // closing quote
+        } else {
+          while (j < n && h.charAt(j) != ',') {
+            value.append(h.charAt(j++));
+          }
+        }
+        params.put(token.toLowerCase(Locale.ROOT), value.toString().trim());
+        i = j;
+      } else {
+        params = new LinkedHashMap<>();
+        out.add(new AuthChallenge(token.toLowerCase(Locale.ROOT), params));
+      }
     }
-    return new AuthChallenge(scheme, params);
   }
 }

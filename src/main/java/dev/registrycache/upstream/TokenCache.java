@@ -1,11 +1,13 @@
 package dev.registrycache.upstream;
 
 import java.time.Clock;
-import java.util.concurrent.ConcurrentHashMap;
+import dev.registrycache.store.LruMap;
 
 /**
- * Bearer tokens per registry and scope, kept until shortly before they expire. Tokens without
- * {@code expires_in} are kept for 60 s, the spec's default.
+ * Bearer tokens per registry (or redirect host) and scope, kept until shortly before they
+ * expire, at most {@link #MAX_TOKENS} of them (least recently used dropped first): scopes come
+ * from the repositories clients ask for. Tokens without {@code expires_in} are kept for 60 s,
+ * the spec's default.
  */
 public final class TokenCache {
   static final long DEFAULT_LIFETIME_SECONDS = 60;
@@ -14,7 +16,8 @@ public final class TokenCache {
 
   private record Token(String value, long expiresAtMillis) {}
 
-  private final ConcurrentHashMap<String, Token> tokens = new ConcurrentHashMap<>();
+  static final int MAX_TOKENS = 4096;
+  private final LruMap<String, Token> tokens = new LruMap<>(MAX_TOKENS);
   private final Clock clock;
 
   public TokenCache(Clock clock) {
@@ -40,10 +43,22 @@ public final class TokenCache {
   public void put(String registry, String scope, String token, long expiresInSeconds) {
     long life = expiresInSeconds > 0 ? expiresInSeconds : DEFAULT_LIFETIME_SECONDS;
     long margin = Math.min(SAFETY_MARGIN_MS, life * 1000 / 4);
-    tokens.put(key(registry, scope), new Token(token, clock.millis() + life * 1000 - margin));
+    long now = clock.millis();
+    if (tokens.size() >= MAX_TOKENS / 2) {
+      tokens.removeIf((k, t) -> now >= t.expiresAtMillis);
+    }
+    tokens.put(key(registry, scope), new Token(token, now + life * 1000 - margin));
   }
 
   public void invalidate(String registry, String scope) {
-    tokens.remove(key(registry, scope));
+    String k = key(registry, scope);
+    Token t = tokens.get(k);
+    if (t != null) {
+      tokens.remove(k, t);
+    }
+  }
+
+  int size() {
+    return tokens.size();
   }
 }

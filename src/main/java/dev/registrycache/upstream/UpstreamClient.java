@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.registrycache.config.CacheConfig;
 import dev.registrycache.config.RegistryConfig;
+import dev.registrycache.config.UpstreamProxy;
 import dev.registrycache.metrics.CacheMetrics;
 import java.io.IOException;
 import java.net.URI;
@@ -38,8 +39,11 @@ public final class UpstreamClient {
   private static final int MAX_REDIRECTS = 5;
   private static final String USER_AGENT = "registry-cache/0.1";
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstreamClient.class);
 
+  /** The client for registries with the JVM's trust; those with a caFile or no TLS checks get their own. */
   private final HttpClient http;
+  private final java.util.Map<String, HttpClient> perRegistry = new java.util.HashMap<>();
   private final Duration responseTimeout;
   private final TokenCache tokens = new TokenCache(Clock.systemUTC());
   /** Registries that answered with a Basic challenge: we send credentials up front next time. */
@@ -54,14 +58,42 @@ public final class UpstreamClient {
   }
 
   public UpstreamClient(CacheConfig config, CacheMetrics metrics, ExecutorService executor) {
-    this.http = HttpClient.newBuilder()
+    UpstreamProxy proxy = config.upstreamProxy() == null ? UpstreamProxy.NONE : config.upstreamProxy();
+    this.http = client(config, executor, proxy, null);
+    for (RegistryConfig r : config.registries()) {
+      if (r.caFile() != null || r.skipsTlsVerification()) {
+        try {
+          perRegistry.put(r.name(), client(config, executor, proxy, UpstreamTls.context(r.caFile(), r.skipsTlsVerification())));
+        } catch (IOException | java.security.GeneralSecurityException e) {
+          throw new IllegalArgumentException("registry " + r.name() + ": caFile " + r.caFile() + ": " + e.getMessage(), e);
+        }
+        if (r.skipsTlsVerification()) {
+          LOG.warn("registry {}: TLS certificates are NOT verified (insecureSkipVerify)", r.name());
+        }
+      }
+    }
+    this.responseTimeout = config.responseTimeout();
+    this.metrics = metrics;
+  }
+
+  private static HttpClient client(CacheConfig config, ExecutorService executor, UpstreamProxy proxy,
+      javax.net.ssl.SSLContext tls) {
+    HttpClient.Builder b = HttpClient.newBuilder()
         .connectTimeout(config.connectTimeout())
         .followRedirects(HttpClient.Redirect.NEVER)
         .version(HttpClient.Version.HTTP_1_1)
-        .executor(executor)
-        .build();
-    this.responseTimeout = config.responseTimeout();
-    this.metrics = metrics;
+        .executor(executor);
+    if (!proxy.isNone()) {
+      b.proxy(new UpstreamProxySelector(proxy));
+    }
+    if (tls != null) {
+      b.sslContext(tls);
+    }
+    return b.build();
+  }
+
+  private HttpClient http(RegistryConfig reg) {
+    return perRegistry.getOrDefault(reg.name(), http);
   }
 
   /** GET or HEAD with the whole (small) body in memory; non-2xx answers are returned, not thrown. */
@@ -142,9 +174,12 @@ public final class UpstreamClient {
     String auth = null;
     if (sameHost) {
       auth = forcedAuth != null ? forcedAuth : cachedAuthorization(reg, repository);
-      if (auth != null) {
-        b.header("Authorization", auth);
-      }
+    } else {
+      // another host (reached by a redirect) only ever gets a token it issued itself
+      auth = forcedAuth != null ? forcedAuth : tokenFor(foreignKey(uri), scopeFor(repository));
+    }
+    if (auth != null) {
+      b.header("Authorization", auth);
     }
     final String sentAuth = auth;
     HttpResponse.BodyHandler<T> handler = info -> {
@@ -156,11 +191,24 @@ public final class UpstreamClient {
       BodySubscriber<T> discard = (BodySubscriber<T>) BodySubscribers.replacing(null);
       return discard;
     };
-    return http.sendAsync(b.build(), handler).thenCompose(r -> {
+    return http(reg).sendAsync(b.build(), handler).thenCompose(r -> {
       noteRateLimit(reg, r.headers());
       int s = r.statusCode();
+      if (s == 401 && !sameHost && hops < MAX_REDIRECTS) {
+        // e.g. registry.k8s.io -> an Artifact Registry host with its own Bearer challenge:
+        // an anonymous token from that host's realm, never the registry's credentials
+        AuthChallenge ch = AuthChallenge.preferred(AuthChallenge.parseAll(r.headers().allValues("WWW-Authenticate")));
+        if (ch == null || !ch.isBearer() || forcedAuth != null) {
+          return CompletableFuture.completedFuture(r); // no usable challenge, or a fresh token refused
+        }
+        if (sentAuth != null) {
+          tokens.invalidate(foreignKey(uri), scopeFor(repository)); // a cached one expired
+        }
+        return fetchToken(reg, ch, repository, foreignKey(uri), false).thenCompose(token ->
+            exchange(reg, repository, uri, method, accept, onSuccess, hops + 1, "Bearer " + token));
+      }
       if (s == 401 && sameHost && hops < MAX_REDIRECTS) {
-        AuthChallenge ch = AuthChallenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(null));
+        AuthChallenge ch = AuthChallenge.preferred(AuthChallenge.parseAll(r.headers().allValues("WWW-Authenticate")));
         if (ch == null) {
           return CompletableFuture.completedFuture(r);
         }
@@ -173,7 +221,7 @@ public final class UpstreamClient {
           return CompletableFuture.completedFuture(r);
         }
         if (ch.isBearer()) {
-          return fetchToken(reg, ch, repository).thenCompose(token ->
+          return fetchToken(reg, ch, repository, reg.name(), true).thenCompose(token ->
               exchange(reg, repository, uri, method, accept, onSuccess, hops + 1, "Bearer " + token));
         }
         if (ch.isBasic() && reg.username() != null) {
@@ -191,7 +239,18 @@ public final class UpstreamClient {
           return CompletableFuture.failedFuture(
               new UpstreamException(s, reg.name() + ": too many redirects at " + uri));
         }
-        URI next = uri.resolve(location);
+        URI next;
+        try {
+          next = uri.resolve(location);
+        } catch (IllegalArgumentException e) {
+          return CompletableFuture.failedFuture(new UpstreamException(502, reg.name() + ": unusable redirect location"));
+        }
+        String refused = RedirectPolicy.refusal(uri, next, reg.baseUri());
+        if (refused != null) {
+          metrics.upstreamError(reg.name(), "redirect-refused");
+          return CompletableFuture.failedFuture(new UpstreamException(502, reg.name() + ": redirect from "
+              + uri.getHost() + " refused: " + refused));
+        }
         // the registry's credentials stay with the registry
         String carry = sameOrigin(next, reg.baseUri()) ? sentAuth : null;
         return exchange(reg, repository, next, method, accept, onSuccess, hops + 1, carry);
@@ -207,6 +266,16 @@ public final class UpstreamClient {
 
   private static int port(URI u) {
     return u.getPort() >= 0 ? u.getPort() : "https".equals(u.getScheme()) ? 443 : 80;
+  }
+
+  /** Token-cache key of a host other than the registry's (its own tokens, never shared). */
+  private static String foreignKey(URI uri) {
+    return "host " + uri.getScheme() + "://" + uri.getHost() + ":" + port(uri);
+  }
+
+  private String tokenFor(String key, String scope) {
+    String token = tokens.get(key, scope);
+    return token == null ? null : "Bearer " + token;
   }
 
   private String cachedAuthorization(RegistryConfig reg, String repository) {
@@ -239,7 +308,13 @@ public final class UpstreamClient {
     return "Basic " + Base64.getEncoder().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
   }
 
-  private CompletableFuture<String> fetchToken(RegistryConfig reg, AuthChallenge ch, String repository) {
+  /**
+   * A token from the challenge's realm, cached under {@code key}; with the registry's
+   * credentials only when {@code withCredentials} (the registry's own challenge), and never over
+   * plain http to a host other than the registry's.
+   */
+  private CompletableFuture<String> fetchToken(RegistryConfig reg, AuthChallenge ch, String repository,
+      String key, boolean withCredentials) {
     String realm = ch.param("realm");
     if (realm == null) {
       return CompletableFuture.failedFuture(
@@ -263,10 +338,14 @@ public final class UpstreamClient {
     }
     HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().timeout(responseTimeout)
         .header("User-Agent", USER_AGENT);
-    if (reg.username() != null) {
+    if (withCredentials && reg.username() != null) {
+      if ("http".equals(uri.getScheme()) && !java.util.Objects.equals(uri.getHost(), reg.baseUri().getHost())) {
+        return CompletableFuture.failedFuture(new UpstreamException(403, reg.name()
+            + ": refusing to send credentials over plain http to the token service at " + uri.getHost()));
+      }
       b.header("Authorization", basic(reg));
     }
-    return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray()).thenCompose(r -> {
+    return http(reg).sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray()).thenCompose(r -> {
       if (r.statusCode() != 200) {
         metrics.upstreamError(reg.name(), "token");
         return CompletableFuture.failedFuture(new UpstreamException(r.statusCode() == 401 ? 401 : 403,
@@ -280,7 +359,7 @@ public final class UpstreamClient {
           throw new IOException("no token in answer");
         }
         // cache under our own scope key: the one we asked for and will look up
-        tokens.put(reg.name(), scopeFor(repository), token, n.path("expires_in").asLong(0));
+        tokens.put(key, scopeFor(repository), token, n.path("expires_in").asLong(0));
         return CompletableFuture.completedFuture(token);
       } catch (IOException e) {
         metrics.upstreamError(reg.name(), "token");

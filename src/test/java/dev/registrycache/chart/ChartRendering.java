@@ -14,15 +14,15 @@ import java.util.List;
 import java.util.Map;
 
 /** Renders the chart with real Helm (helm-java) and reads the objects back. */
-final class ChartRendering {
-  static final Path CHART = Path.of("charts/registry-cache");
+public final class ChartRendering {
+  public static final Path CHART = Path.of("charts/registry-cache");
   static final String RELEASE = "registry-cache";
   static final String NAMESPACE = "registry-cache";
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   private ChartRendering() {}
 
-  static String render(Map<String, Object> values) {
+  public static String render(Map<String, Object> values) {
     TemplateCommand t = new Helm(CHART).template().withName(RELEASE).withNamespace(NAMESPACE);
     values.forEach(t::set);
     return t.call();

@@ -3,6 +3,7 @@ package dev.registrycache.it;
 import dev.registrycache.config.CacheConfig;
 import dev.registrycache.config.HostPort;
 import dev.registrycache.config.RegistryConfig;
+import dev.registrycache.config.UpstreamProxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ final class CacheSetup {
   private Duration tagTtl = Duration.ofMinutes(5);
   private Duration idleTimeout = Duration.ofSeconds(10);
   private Duration responseTimeout = Duration.ofSeconds(10);
+  private UpstreamProxy proxy = UpstreamProxy.NONE;
 
   CacheSetup(Path storage) {
     this.storage = storage;
@@ -37,6 +39,21 @@ final class CacheSetup {
 
   CacheSetup registryWithPasswordFile(String name, String url, String user, Path passwordFile) {
     registries.add(new RegistryConfig(name, url, user, null, passwordFile.toString()));
+    return this;
+  }
+
+  CacheSetup registryWithTagTtl(String name, String url, String tagTtl) {
+    registries.add(new RegistryConfig(name, url, null, null, null, tagTtl));
+    return this;
+  }
+
+  CacheSetup registry(RegistryConfig r) {
+    registries.add(r);
+    return this;
+  }
+
+  CacheSetup proxy(UpstreamProxy p) {
+    this.proxy = p;
     return this;
   }
 
@@ -70,6 +87,6 @@ final class CacheSetup {
         ? "docker.io" : registries.get(0).name();
     return new CacheConfig(loopback, loopback, storage, maxSizeBytes, 0, tagTtl,
         Duration.ofSeconds(30), Duration.ofSeconds(2), responseTimeout, idleTimeout, false,
-        defaultRegistry, List.copyOf(registries));
+        defaultRegistry, List.copyOf(registries), proxy);
   }
 }

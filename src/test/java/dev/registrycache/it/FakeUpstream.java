@@ -41,6 +41,7 @@ final class FakeUpstream implements AutoCloseable {
   private enum AuthMode { NONE, BEARER, BASIC }
 
   private final HttpServer server;
+  private final String scheme;
   private final ExecutorService executor = Executors.newCachedThreadPool();
   private final Map<String, Content> content = new ConcurrentHashMap<>();
   private final Map<String, UpstreamBehavior> behaviors = new ConcurrentHashMap<>();
@@ -52,8 +53,16 @@ final class FakeUpstream implements AutoCloseable {
   private volatile AuthMode auth = AuthMode.NONE;
   private volatile String basicCredentials;
 
-  private FakeUpstream() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+  private FakeUpstream(javax.net.ssl.SSLContext tls) throws IOException {
+    InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    if (tls != null) {
+      com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(at, 128);
+      https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+      server = https;
+    } else {
+      server = HttpServer.create(at, 128);
+    }
+    scheme = tls != null ? "https" : "http";
     server.setExecutor(executor);
     server.createContext("/", this::handle);
     content.put("/v2/", new Content("{}".getBytes(StandardCharsets.UTF_8), "application/json",
@@ -62,11 +71,20 @@ final class FakeUpstream implements AutoCloseable {
   }
 
   static FakeUpstream start() throws IOException {
-    return new FakeUpstream();
+    return new FakeUpstream(null);
+  }
+
+  /** The same registry over https, with the server certificate {@code tls} holds. */
+  static FakeUpstream startHttps(javax.net.ssl.SSLContext tls) throws IOException {
+    return new FakeUpstream(tls);
   }
 
   String url() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
+    return scheme + "://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  int port() {
+    return server.getAddress().getPort();
   }
 
   // ---- content ----

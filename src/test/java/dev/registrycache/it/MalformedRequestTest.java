@@ -58,9 +58,9 @@ class MalformedRequestTest extends CacheTestBase {
       assertEquals(400, r.statusCode(), target);
       assertEquals("DIGEST_INVALID", CacheClient.errorCode(r.body()), target);
     }
-    HttpResponse<byte[]> tag = client.get("/v2/library/app/manifests/.hidden");
-    assertEquals(400, tag.statusCode());
-    assertEquals("TAG_INVALID", CacheClient.errorCode(tag.body()));
+    HttpResponse<byte[]> tag = client.get("/v2/library/app/manifests/.INVALID_MANIFEST_NAME");
+    assertEquals(404, tag.statusCode());
+    assertEquals("MANIFEST_UNKNOWN", CacheClient.errorCode(tag.body()));
     assertEquals(0, upstream.total());
   }
 
@@ -78,6 +78,19 @@ class MalformedRequestTest extends CacheTestBase {
       assertEquals("GET, HEAD", r.headers().firstValue("Allow").orElse(null));
     }
     assertEquals(0, upstream.total());
+  }
+
+  @Test
+  void oversizedRequestLinesAndHeadersGetTheirStatusAndAnOciBody() throws Exception {
+    RawHttp.Response line = RawHttp.get(cache.address(), "/v2/library/" + "a".repeat(9000) + "/manifests/v1", WAIT);
+    assertEquals(414, line.status());
+    assertTrue(new String(line.body()).contains("request line is longer than"), new String(line.body()));
+    RawHttp.Response headers = RawHttp.exchange(cache.address(), "GET", "/v2/", WAIT,
+        java.util.List.of("X-Big: " + "b".repeat(8000), "X-Big2: " + "b".repeat(9000)));
+    assertEquals(431, headers.status());
+    String body = new String(headers.body());
+    assertEquals("UNSUPPORTED", CacheClient.errorCode(headers.body()));
+    assertTrue(!body.contains("Exception") && !body.contains("io.netty"), body);
   }
 
   @ParameterizedTest

@@ -4,6 +4,7 @@ import static dev.registrycache.it.FakeUpstream.blobPath;
 import static dev.registrycache.it.FakeUpstream.manifestPath;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.registrycache.server.CacheApplication;
@@ -132,5 +133,50 @@ class RoutingTest extends CacheTestBase {
     HttpResponse<byte[]> unknown = client.get("/v2/library/nothing/tags/list");
     assertEquals(404, unknown.statusCode());
     assertEquals("NAME_UNKNOWN", CacheClient.errorCode(unknown.body()));
+  }
+
+  @org.junit.jupiter.api.Test
+  void nsOfAnUnconfiguredRegistryIsNotServedFromAnotherOneByItsPrefix() {
+    byte[] bytes = TestContent.random(1500, 7);
+    String digest = hub.blob("library/nginx", bytes);
+    // ctr pull harbor.example/docker.io/library/nginx: not Docker Hub's nginx
+    HttpResponse<byte[]> r = client.get("/v2/docker.io/library/nginx/blobs/" + digest + "?ns=harbor.example");
+    assertEquals(404, r.statusCode());
+    assertEquals("NAME_UNKNOWN", CacheClient.errorCode(r.body()));
+    assertEquals(0, hub.total(), "nothing asked of Docker Hub");
+    // the override_path form still works: prefix and ns agree
+    HttpResponse<byte[]> same = client.get("/v2/docker.io/library/nginx/blobs/" + digest + "?ns=docker.io");
+    assertEquals(200, same.statusCode());
+    assertArrayEquals(bytes, same.body());
+  }
+
+  @org.junit.jupiter.api.Test
+  void unconfiguredRegistriesShareOneMetricLabel() {
+    for (int i = 0; i < 50; i++) {
+      assertEquals(404, client.get("/v2/library/x/manifests/v1?ns=random-" + i + ".example").statusCode());
+    }
+    long labels = cache.metrics().registry().find("registry_cache_requests").counters().stream()
+        .map(c -> c.getId().getTag("registry")).distinct().count();
+    assertTrue(labels <= 3, "registry labels: " + labels);
+    assertEquals(50.0, cache.metrics().count("requests", "registry", "other", "kind", "manifest", "status", "404"));
+  }
+
+  @org.junit.jupiter.api.Test
+  void aRegistryMayHaveItsOwnTagTtl() throws Exception {
+    FakeUpstream fast = upstream();
+    FakeUpstream slow = upstream();
+    CacheApplication c = start(setup().registryWithTagTtl("docker.io", fast.url(), "100ms")
+        .registry("quay.io", slow.url()));
+    CacheClient cc = new CacheClient(c.address());
+    byte[] m = TestContent.manifest(TestContent.OCI_MANIFEST, "ttl");
+    fast.manifest("library/app", "v1", TestContent.OCI_MANIFEST, m);
+    slow.manifest("org/app", "v1", TestContent.OCI_MANIFEST, m);
+    for (int i = 0; i < 2; i++) {
+      assertEquals(200, cc.get("/v2/library/app/manifests/v1", "Accept", TestContent.ACCEPT_ALL).statusCode());
+      assertEquals(200, cc.get("/v2/quay.io/org/app/manifests/v1", "Accept", TestContent.ACCEPT_ALL).statusCode());
+      Thread.sleep(300);
+    }
+    assertEquals(1, fast.count("HEAD", manifestPath("library/app", "v1")), "docker.io's 100 ms TTL ran out");
+    assertEquals(0, slow.count("HEAD", manifestPath("org/app", "v1")), "quay.io keeps the global 5 m");
   }
 }

@@ -135,4 +135,32 @@ class UpstreamAuthTest extends CacheTestBase {
     assertArrayEquals(blob, client.get("/v2/" + REPO + "/blobs/" + digest).body());
     assertEquals(1, storage.total(), "served from the cache afterwards");
   }
+
+  /**
+   * registry.k8s.io's shape: the registry (here with Basic credentials) redirects to a storage
+   * host that answers 401 with its own Bearer challenge. The cache gets an anonymous token from
+   * that host's realm and never shows it the registry's credentials.
+   */
+  @Test
+  void aRedirectTargetThatChallengesGetsItsOwnAnonymousToken() throws Exception {
+    FakeUpstream registry = upstream();
+    FakeUpstream storage = upstream();
+    registry.requireBasic("puller", "s3cret-pw");
+    storage.requireBearerToken();
+    CacheApplication cache = start(setup().registry("docker.io", registry.url(), "puller", "s3cret-pw"));
+    CacheClient client = new CacheClient(cache.address());
+    byte[] blob = TestContent.random(100_000, 21);
+    String digest = registry.blob(REPO, blob);
+    String where = "/v2/" + REPO + "/blobs/" + digest;
+    storage.blob(REPO, blob);
+    registry.behave(blobPath(REPO, digest), UpstreamBehavior.redirect(storage.url() + where));
+
+    HttpResponse<byte[]> r = client.get(where);
+    assertEquals(200, r.statusCode(), new String(r.body()));
+    assertArrayEquals(blob, r.body());
+    assertEquals(1, storage.tokenRequests(), "one token from the storage host's realm");
+    assertTrue(storage.requests().stream().noneMatch(q -> q.header("Authorization") != null
+        && q.header("Authorization").startsWith("Basic")), "the registry's credentials never reach storage");
+    assertNull(storage.requestsTo("/token").get(0).header("Authorization"), "the token is anonymous");
+  }
 }

@@ -70,10 +70,18 @@ class DistributionPathParserTest {
   }
 
   @Test
-  void explicitPrefixWinsOverContradictingNs() {
-    DistributionRequest r = parser.parse("GET", "/v2/quay.io/library/x/manifests/v1?ns=docker.io");
-    assertEquals("quay.io", r.registry());
-    assertEquals("library/x", r.repository());
+  void nsNamesTheRegistryAndAPrefixThatDiffersIsPartOfTheRepository() {
+    // ctr pull harbor.example/docker.io/library/nginx through a hosts.toml mirror
+    DistributionRequest r = parser.parse("GET", "/v2/docker.io/library/nginx/manifests/v1?ns=harbor.example");
+    assertEquals("harbor.example", r.registry());
+    assertEquals("docker.io/library/nginx", r.repository());
+    DistributionRequest q = parser.parse("GET", "/v2/quay.io/library/x/manifests/v1?ns=docker.io");
+    assertEquals("docker.io", q.registry());
+    assertEquals("quay.io/library/x", q.repository());
+    // the same name in prefix and ns: the prefix is the mirror's path (override_path)
+    DistributionRequest same = parser.parse("GET", "/v2/quay.io/library/x/manifests/v1?ns=quay.io");
+    assertEquals("quay.io", same.registry());
+    assertEquals("library/x", same.repository());
   }
 
   @Test
@@ -117,6 +125,14 @@ class DistributionPathParserTest {
   }
 
   @Test
+  void malformedPushesGetTheSpecsCodes() {
+    assertEquals(ErrorCode.TAG_INVALID, code(() -> parser.parse("PUT", "/v2/a/manifests/.INVALID_MANIFEST_NAME")));
+    assertEquals(ErrorCode.NAME_INVALID, code(() -> parser.parse("PUT", "/v2/A/manifests/v1")));
+    assertEquals(ErrorCode.DIGEST_INVALID, code(() -> parser.parse("DELETE", "/v2/a/blobs/sha256:abc")));
+    assertEquals(ErrorCode.UNSUPPORTED, code(() -> parser.parse("PUT", "/v2/a/manifests/v1")));
+  }
+
+  @Test
   void uploadsAreUnsupportedEvenWithGet() {
     assertEquals(ErrorCode.UNSUPPORTED, code(() -> parser.parse("GET", "/v2/a/blobs/uploads/123")));
   }
@@ -132,8 +148,9 @@ class DistributionPathParserTest {
 
   @Test
   void invalidTagsAndDigests() {
-    assertEquals(ErrorCode.TAG_INVALID, code(() -> parser.parse("GET", "/v2/a/manifests/.hidden")));
-    assertEquals(ErrorCode.TAG_INVALID, code(() -> parser.parse("GET", "/v2/a/manifests/" + "t".repeat(129))));
+    // a tag that cannot exist names no manifest (what the OCI conformance suite expects)
+    assertEquals(ErrorCode.MANIFEST_UNKNOWN, code(() -> parser.parse("GET", "/v2/a/manifests/.INVALID_MANIFEST_NAME")));
+    assertEquals(ErrorCode.MANIFEST_UNKNOWN, code(() -> parser.parse("HEAD", "/v2/a/manifests/" + "t".repeat(129))));
     assertEquals(ErrorCode.DIGEST_INVALID, code(() -> parser.parse("GET", "/v2/a/blobs/sha256:abc")));
     assertEquals(ErrorCode.DIGEST_INVALID, code(() -> parser.parse("GET", "/v2/a/blobs/latest")));
     assertEquals(ErrorCode.DIGEST_INVALID, code(() -> parser.parse("GET", "/v2/a/manifests/md5:" + "a".repeat(32))));

@@ -44,4 +44,19 @@ class AuthChallengeTest {
     assertNull(AuthChallenge.parse(null));
     assertNull(AuthChallenge.parse("  "));
   }
+
+  @Test
+  void everyChallengeOfEveryHeaderAndBearerPreferred() {
+    var all = AuthChallenge.parseAll(java.util.List.of(
+        "Basic realm=\"a, b\", Bearer realm=\"https://t.example/token\",service=\"reg\"",
+        "Negotiate"));
+    assertEquals(3, all.size(), all.toString());
+    assertEquals("a, b", all.get(0).param("realm"));
+    assertEquals("https://t.example/token", all.get(1).param("realm"));
+    assertEquals("reg", all.get(1).param("service"));
+    assertEquals("negotiate", all.get(2).scheme());
+    assertTrue(AuthChallenge.preferred(all).isBearer());
+    var basicOnly = AuthChallenge.parseAll(java.util.List.of("Negotiate", "Basic realm=x"));
+    assertTrue(AuthChallenge.preferred(basicOnly).isBasic(), "Basic from the second header line");
+  }
 }

@@ -62,4 +62,19 @@ class TokenCacheTest {
     c.invalidate("r", "s");
     assertNull(c.get("r", "s"));
   }
+
+  @Test
+  void boundedInCountAndExpiredOnesGoFirst() {
+    ManualClock clock = new ManualClock();
+    TokenCache c = new TokenCache(clock);
+    for (int i = 0; i < TokenCache.MAX_TOKENS * 3; i++) {
+      c.put("docker.io", "repository:r" + i + ":pull", "t" + i, 300);
+    }
+    assertEquals(TokenCache.MAX_TOKENS, c.size());
+    assertEquals("t" + (TokenCache.MAX_TOKENS * 3 - 1), c.get("docker.io", "repository:r" + (TokenCache.MAX_TOKENS * 3 - 1) + ":pull"));
+    assertNull(c.get("docker.io", "repository:r0:pull"), "the oldest was dropped");
+    clock.now = clock.now.plus(Duration.ofMinutes(10));
+    c.put("docker.io", "repository:new:pull", "n", 300);
+    assertEquals(1, c.size(), "expired tokens are purged when the cache fills");
+  }
 }

@@ -1,0 +1,65 @@
+package dev.registrycache.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Toleration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What to cache, where, and on which nodes. Every field is optional. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class RegistryCacheSpec {
+  @JsonPropertyDescription("Registries to mirror. Empty: the cache's default list (docker.io, quay.io, "
+      + "registry.k8s.io, k8s.gcr.io, ghcr.io, gcr.io, mcr.microsoft.com, registry.gitlab.com).")
+  public List<RegistrySpec> registries = new ArrayList<>();
+
+  @JsonPropertyDescription("Port of the cache on each node's loopback (127.0.0.1), where the runtime's mirror "
+      + "entries point.")
+  @Min(1)
+  @Max(65535)
+  @Default("5000")
+  public Integer port = 5000;
+
+  @JsonPropertyDescription("Port of the cache's metrics and health endpoints (/metrics, /healthz, /readyz) on "
+      + "each node's loopback.")
+  @Min(1)
+  @Max(65535)
+  @Default("5001")
+  public Integer adminPort = 5001;
+
+  @JsonPropertyDescription("Where and how much each node stores.")
+  public StorageSpec storage = new StorageSpec();
+
+  @JsonPropertyDescription("Which container runtimes' mirror configuration to write.")
+  public RuntimesSpec runtimes = new RuntimesSpec();
+
+  @JsonPropertyDescription("Nodes to run on (all Linux nodes by default).")
+  public Map<String, String> nodeSelector = new LinkedHashMap<>();
+
+  @JsonPropertyDescription("Tolerations of the cache pods. Unset: tolerate every taint, as node agents do.")
+  public List<Toleration> tolerations;
+
+  @JsonPropertyDescription("Priority class of the cache pods.")
+  @Default("system-node-critical")
+  public String priorityClassName = "system-node-critical";
+
+  @JsonPropertyDescription("Resources of the cache container.")
+  public ResourceRequirements resources;
+
+  @JsonPropertyDescription("Image of the cache pods. Unset: the operator's own image.")
+  public String image;
+
+  @JsonPropertyDescription("Pull policy of the cache image.")
+  @Pattern("^(Always|IfNotPresent|Never)$")
+  public String imagePullPolicy;
+
+  @JsonPropertyDescription("Proxy the caches use to reach upstream registries.")
+  public UpstreamProxySpec upstreamProxy;
+}

@@ -1,0 +1,50 @@
+package dev.registrycache.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** What the operator observed: nodes selected, caching, updated; conditions; nodes that do not cache. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class RegistryCacheStatus {
+  @JsonPropertyDescription("The generation of the spec this status describes.")
+  public Long observedGeneration;
+
+  @JsonPropertyDescription("Nodes selected (the DaemonSet's desired pods).")
+  public Integer desiredNodes;
+
+  @JsonPropertyDescription("Nodes whose cache answers and whose runtime configuration is in place.")
+  public Integer readyNodes;
+
+  @JsonPropertyDescription("Nodes running the current spec.")
+  public Integer updatedNodes;
+
+  @JsonPropertyDescription("readyNodes/desiredNodes, for kubectl get.")
+  public String ready;
+
+  @JsonPropertyDescription("The registries mirrored, for kubectl get.")
+  public String registries;
+
+  @JsonPropertyDescription("Ready, Progressing and Degraded.")
+  public List<Condition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription("Selected nodes that do not cache, each with the reason.")
+  public List<NodeProblem> nodesNotCaching = new ArrayList<>();
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof RegistryCacheStatus s && Objects.equals(observedGeneration, s.observedGeneration)
+        && Objects.equals(desiredNodes, s.desiredNodes) && Objects.equals(readyNodes, s.readyNodes)
+        && Objects.equals(updatedNodes, s.updatedNodes) && Objects.equals(ready, s.ready)
+        && Objects.equals(registries, s.registries) && Objects.equals(conditions, s.conditions)
+        && Objects.equals(nodesNotCaching, s.nodesNotCaching);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(observedGeneration, desiredNodes, readyNodes, updatedNodes, ready, registries);
+  }
+}

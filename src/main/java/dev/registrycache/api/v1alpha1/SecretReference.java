@@ -1,0 +1,25 @@
+package dev.registrycache.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+
+/** A Secret in any namespace. */
+public class SecretReference {
+  @JsonPropertyDescription("Namespace of the Secret.")
+  @Required
+  @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+  public String namespace;
+
+  @JsonPropertyDescription("Name of the Secret.")
+  @Required
+  @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+  public String name;
+
+  public SecretReference() {}
+
+  public SecretReference(String namespace, String name) {
+    this.namespace = namespace;
+    this.name = name;
+  }
+}

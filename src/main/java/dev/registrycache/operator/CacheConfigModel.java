@@ -1,0 +1,113 @@
+package dev.registrycache.operator;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.registrycache.api.v1alpha1.RegistryCacheSpec;
+import dev.registrycache.api.v1alpha1.RegistrySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The cache's config file for a RegistryCache (the format {@code cache --config} reads) and the
+ * Secret data it refers to. Passwords only ever go into the Secret, as files the cache reads
+ * ({@code passwordFile}); the config names them.
+ */
+public final class CacheConfigModel {
+  /** Where the pods see the node's storage directory, the config and the credentials. */
+  public static final String STORAGE_MOUNT = "/var/lib/registry-cache";
+  public static final String CONFIG_MOUNT = "/etc/registry-cache";
+  public static final String CREDENTIALS_MOUNT = "/etc/registry-cache-credentials";
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+  private final String configYaml;
+  private final Map<String, String> secretData;
+
+  private CacheConfigModel(String configYaml, Map<String, String> secretData) {
+    this.configYaml = configYaml;
+    this.secretData = secretData;
+  }
+
+  /**
+   * @param credentials username and password per registry name, for the registries that have
+   *     a {@code credentialsSecretRef}
+   */
+  public static CacheConfigModel of(RegistryCacheSpec spec, Map<String, RegistryCredentials> credentials) {
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("listen", "127.0.0.1:" + spec.port);
+    config.put("adminListen", "127.0.0.1:" + spec.adminPort);
+    Map<String, Object> storage = new LinkedHashMap<>();
+    storage.put("path", STORAGE_MOUNT);
+    if (spec.storage != null && spec.storage.maxSize != null) {
+      storage.put("maxSize", spec.storage.maxSize);
+    }
+    if (spec.storage != null && spec.storage.minFreeSpace != null) {
+      storage.put("minFreeSpace", spec.storage.minFreeSpace);
+    }
+    config.put("storage", storage);
+    Map<String, String> secret = new TreeMap<>();
+    if (spec.registries != null && !spec.registries.isEmpty()) {
+      List<Map<String, Object>> regs = new ArrayList<>();
+      for (int i = 0; i < spec.registries.size(); i++) {
+        RegistrySpec r = spec.registries.get(i);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", r.name);
+        if (r.url != null) {
+          m.put("url", r.url);
+        }
+        if (r.tagTtl != null) {
+          m.put("tagTtl", r.tagTtl);
+        }
+        RegistryCredentials c = credentials.get(r.name);
+        if (c != null) {
+          String key = "registry-" + i + ".password";
+          m.put("username", c.username());
+          m.put("passwordFile", CREDENTIALS_MOUNT + "/" + key);
+          secret.put(key, c.password());
+        }
+        regs.add(m);
+      }
+      config.put("registries", regs);
+    }
+    try {
+      return new CacheConfigModel(YAML.writeValueAsString(config), secret);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot render the cache config", e);
+    }
+  }
+
+  public String configYaml() {
+    return configYaml;
+  }
+
+  /** File name to password, for the credentials Secret (empty when no registry has credentials). */
+  public Map<String, String> secretData() {
+    return secretData;
+  }
+
+  /** Changes whenever the config or any password changes: on the pod template, it rolls the pods. */
+  public String hash() {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      md.update(configYaml.getBytes(StandardCharsets.UTF_8));
+      for (Map.Entry<String, String> e : secretData.entrySet()) {
+        md.update((e.getKey() + "\0" + e.getValue() + "\0").getBytes(StandardCharsets.UTF_8));
+      }
+      return HexFormat.of().formatHex(md.digest(), 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

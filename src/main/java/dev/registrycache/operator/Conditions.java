@@ -1,0 +1,52 @@
+package dev.registrycache.operator;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Condition types and reasons of a RegistryCache's status, and how they are carried over. */
+public final class Conditions {
+  public static final String READY = "Ready";
+  public static final String PROGRESSING = "Progressing";
+  public static final String DEGRADED = "Degraded";
+
+  public static final String ALL_NODES_CACHING = "AllNodesCaching";
+  public static final String NO_NODES_SELECTED = "NoNodesSelected";
+  public static final String ROLLING_OUT = "RollingOut";
+  public static final String UP_TO_DATE = "UpToDate";
+  public static final String PODS_NOT_SCHEDULED = "PodsNotScheduled";
+  public static final String NODES_NOT_CACHING = "NodesNotCaching";
+  public static final String NODE_NOT_CONFIGURABLE = "NodeNotConfigurable";
+  public static final String POD_NOT_READY = "PodNotReady";
+  public static final String SECRET_NOT_FOUND = "SecretNotFound";
+  public static final String SECRET_INVALID = "SecretInvalid";
+  public static final String INVALID_SPEC = "InvalidSpec";
+  public static final String AS_EXPECTED = "AsExpected";
+
+  private Conditions() {}
+
+  public static Condition of(String type, boolean status, String reason, String message, long generation) {
+    return new ConditionBuilder().withType(type).withStatus(status ? "True" : "False").withReason(reason)
+        .withMessage(message).withObservedGeneration(generation).build();
+  }
+
+  /**
+   * {@code next} with each condition's {@code lastTransitionTime} taken from {@code previous}
+   * when its status did not flip, and now when it did (or it is new).
+   */
+  public static List<Condition> carryOver(List<Condition> previous, List<Condition> next) {
+    String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    List<Condition> out = new ArrayList<>();
+    for (Condition c : next) {
+      Condition old = previous == null ? null
+          : previous.stream().filter(p -> c.getType().equals(p.getType())).findFirst().orElse(null);
+      String since = old != null && c.getStatus().equals(old.getStatus()) && old.getLastTransitionTime() != null
+          ? old.getLastTransitionTime() : now;
+      out.add(new ConditionBuilder(c).withLastTransitionTime(since).build());
+    }
+    return out;
+  }
+}

@@ -1,0 +1,40 @@
+package dev.registrycache.operator.dependent;
+
+import dev.registrycache.api.v1alpha1.RegistryCache;
+import dev.registrycache.operator.DesiredState;
+import dev.registrycache.operator.ResourceNames;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Constants;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
+
+/**
+ * The registries' passwords, copied from the referenced Secrets into the operator's namespace
+ * as files the cache reads. Exists only while some registry has credentials.
+ */
+@KubernetesDependent(informer = @Informer(namespaces = Constants.WATCH_CURRENT_NAMESPACE,
+    labelSelector = DependentLabels.SELECTOR))
+public class CredentialsSecretDependent extends CRUDKubernetesDependentResource<Secret, RegistryCache> {
+  @Override
+  protected Secret desired(RegistryCache rc, Context<RegistryCache> context) {
+    DesiredState state = DesiredState.of(rc, context);
+    return new SecretBuilder()
+        .withMetadata(ResourceNames.metadata(rc, ResourceNames.credentialsSecret(rc), state.operator().namespace()))
+        .withType("Opaque")
+        .withStringData(state.config().secretData())
+        .build();
+  }
+
+  /** Reconcile precondition: some registry has credentials (otherwise the Secret is removed). */
+  public static class HasCredentials implements Condition<Secret, RegistryCache> {
+    @Override
+    public boolean isMet(io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource<Secret, RegistryCache> d,
+        RegistryCache rc, Context<RegistryCache> context) {
+      return !DesiredState.of(rc, context).config().secretData().isEmpty();
+    }
+  }
+}

@@ -1,0 +1,25 @@
+package dev.registrycache.operator.dependent;
+
+import dev.registrycache.api.v1alpha1.RegistryCache;
+import dev.registrycache.operator.DesiredState;
+import dev.registrycache.operator.ResourceNames;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Constants;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+
+/** The cache pods' ServiceAccount: no API permissions, no token mounted. */
+@KubernetesDependent(informer = @Informer(namespaces = Constants.WATCH_CURRENT_NAMESPACE,
+    labelSelector = DependentLabels.SELECTOR))
+public class ServiceAccountDependent extends CRUDKubernetesDependentResource<ServiceAccount, RegistryCache> {
+  @Override
+  protected ServiceAccount desired(RegistryCache rc, Context<RegistryCache> context) {
+    return new ServiceAccountBuilder()
+        .withMetadata(ResourceNames.metadata(rc, ResourceNames.serviceAccount(rc), DesiredState.settings().namespace()))
+        .withAutomountServiceAccountToken(false)
+        .build();
+  }
+}

@@ -1,0 +1,301 @@
+package dev.registrycache.k8s;
+
+import static dev.registrycache.k8s.KitCluster.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.marcnuri.helm.Helm;
+import dev.registrycache.api.v1alpha1.RegistryCache;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * End to end on a real node (../shared/k8s with --node: kubelet 1.20 + containerd 1.6 with
+ * config_path /etc/containerd-kit/certs.d): the chart installed with Helm, one RegistryCache,
+ * the cache pod writing hosts.toml, kubelet pulling pods' images through it, a second pull
+ * served without upstream blob fetches, the cache pod killed, and uninstall leaving certs.d
+ * byte for byte as it was. .ci/run builds the image (Jib, onto a local Debian base) into the
+ * kit's registry and starts the fake upstreams of ../shared/e2e (docker.io on :15000,
+ * quay.io with Basic auth on :15001) before this runs.
+ */
+class NodeE2EIT {
+  static final Path CERTS_D = Path.of("/etc/containerd-kit/certs.d");
+  static final String NS = "registry-cache-e2e";
+  static final String CTR_SOCK = "/var/tmp/k8s-kit/run/containerd/containerd.sock";
+  static final Duration LONG = Duration.ofSeconds(120);
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  /** Every file and directory under certs.d: mode, and content hash for files. */
+  static Map<String, String> snapshot() throws Exception {
+    Map<String, String> out = new TreeMap<>();
+    try (Stream<Path> s = Files.walk(CERTS_D)) {
+      for (Path p : s.toList()) {
+        String mode = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+        String what = Files.isDirectory(p) ? "dir" : HexFormat.of().formatHex(
+            MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
+        out.put(CERTS_D.relativize(p).toString(), mode + " " + what);
+      }
+    }
+    return out;
+  }
+
+  private String metrics() {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:5001/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+    } catch (Exception e) {
+      return "";
+    }
+  }
+
+  private double metric(String text, String line) {
+    return text.lines().filter(l -> l.startsWith(line + " ")).mapToDouble(l -> Double.parseDouble(l.substring(line.length() + 1)))
+        .findFirst().orElse(0);
+  }
+
+  private static String ctr(String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of("ctr", "-a", CTR_SOCK, "-n", "k8s.io"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail("ctr " + String.join(" ", args) + " hung");
+    }
+    System.out.println("ctr " + String.join(" ", args) + ": " + out.strip());
+    return out;
+  }
+
+  /**
+   * Removes images from the node's containerd, under every name (CRI keeps each image under its
+   * tag and its digest) and with their blobs, so that kubelet really pulls them again.
+   * Returns how many names went.
+   */
+  private static int removeTestImages() throws Exception {
+    return removeImages("docker.io/library/e2e-", "quay.io/library/e2e-");
+  }
+
+  private static int removeImages(String... prefixes) throws Exception {
+    List<String> refs = ctr("images", "ls", "-q").lines()
+        .filter(r -> Stream.of(prefixes).anyMatch(r::startsWith)).toList();
+    if (!refs.isEmpty()) {
+      List<String> rm = new java.util.ArrayList<>(List.of("images", "rm", "--sync"));
+      rm.addAll(refs);
+      ctr(rm.toArray(String[]::new));
+    }
+    // and their blobs, which containerd may keep for a while (leases, unpacked layers)
+    List<String> blobs = ctr("content", "ls").lines()
+        .filter(l -> Stream.of(prefixes).anyMatch(p -> l.contains("=" + p.substring(p.indexOf('/') + 1))))
+        .map(l -> l.split("\\s+")[0]).toList();
+    if (!blobs.isEmpty()) {
+      List<String> rm = new java.util.ArrayList<>(List.of("content", "rm"));
+      rm.addAll(blobs);
+      ctr(rm.toArray(String[]::new));
+    }
+    return refs.size();
+  }
+
+  private Pod runPod(KubernetesClient k, String name, String image) {
+    k.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName(name).endMetadata()
+        .withNewSpec().withRestartPolicy("Never").addNewContainer().withName("c").withImage(image)
+        .withCommand("/bin/true").endContainer().endSpec().build()).create();
+    // the test images are synthetic layers without programs: pulled is what counts here
+    return await("image of " + name + " pulled (" + image + ")", LONG, () -> {
+      Pod p = k.pods().inNamespace("default").withName(name).get();
+      var cs = p == null || p.getStatus() == null ? null : p.getStatus().getContainerStatuses();
+      if (cs == null || cs.isEmpty()) {
+        return null;
+      }
+      var waiting = cs.get(0).getState().getWaiting();
+      if (waiting != null && (waiting.getReason().contains("ImagePull") || waiting.getReason().contains("ErrImage"))) {
+        throw new AssertionError(name + ": " + waiting.getReason() + " " + waiting.getMessage());
+      }
+      String id = cs.get(0).getImageID();
+      return id != null && !id.isEmpty() ? p : null;
+    });
+  }
+
+  @Test
+  void helmInstallOneRegistryCacheAndKubeletPullsThroughTheCache() throws Exception {
+    String image = System.getProperty("e2e.image");
+    assertTrue(image != null && !image.isBlank(),
+        "-De2e.image=REPO:TAG is not set: run .ci/run, which builds the image into the kit's registry");
+    startUpstreams();
+    try {
+      run(image);
+    } finally {
+      shell(Map.of(), "stop-all.sh");
+    }
+  }
+
+  /** The e2e kit's fake registries on their own ports (the cache's e2e run uses 15000-15003). */
+  static final Map<String, String> UPSTREAM_ENV = Map.of("E2E_STATE_DIR", "target/node-e2e-state",
+      "E2E_UPSTREAM_PORT", "15040", "E2E_UPSTREAM_BASIC_PORT", "15041", "E2E_UPSTREAM_TOKEN_PORT", "15042",
+      "E2E_TOKEN_SERVER_PORT", "15043");
+
+  private static void startUpstreams() throws Exception {
+    shell(Map.of(), "start-upstream.sh", "--auth");
+    shell(Map.of(), "make-images.sh", "127.0.0.1:15040", "127.0.0.1:15041=e2e:e2e-password");
+  }
+
+  private static void shell(Map<String, String> extra, String script, String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of("bash", Path.of("../shared/e2e", script).toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(UPSTREAM_ENV);
+    pb.environment().putAll(extra);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      fail(script + " failed: " + out);
+    }
+  }
+
+  private void run(String image) throws Exception {
+    try (KubernetesClient k = KitCluster.admin()) {
+      await("node kit-node Ready (start-cluster.sh --node)", Duration.ofSeconds(60), () ->
+          k.nodes().withName("kit-node").get().getStatus().getConditions().stream()
+              .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")));
+      removeTestImages(); // kubelet pulls only what the node does not have
+      Map<String, String> before = snapshot();
+      // a cache directory of this run's own: the node keeps what earlier runs cached
+      Path storage = Path.of("/var/tmp/registry-cache-e2e-" + System.currentTimeMillis());
+      int colon = image.lastIndexOf(':');
+      Path values = Files.createTempFile("kit-values", ".yaml");
+      Files.writeString(values, "image: {repository: \"" + image.substring(0, colon) + "\", tag: \""
+          + image.substring(colon + 1) + "\"}\nhostNetwork: true\nmetrics: {port: 18090}\n"
+          + "extraEnv:\n  - {name: KUBERNETES_SERVICE_HOST, value: \"127.0.0.1\"}\n"
+          + "  - {name: KUBERNETES_SERVICE_PORT, value: \"16043\"}\n"
+          + "registryCache:\n  create: true\n  name: kit\n  spec:\n    registries:\n"
+          + "      - {name: docker.io, url: \"http://127.0.0.1:15040\"}\n"
+          + "      - {name: quay.io, url: \"http://127.0.0.1:15041\", credentialsSecretRef: {namespace: default, name: quay-creds}}\n"
+          + "    storage: {hostPath: " + storage + "}\n"
+          + "    runtimes:\n      containerd: {mode: enabled, configDir: /etc/containerd-kit/certs.d}\n"
+          + "      crio: {mode: disabled}\n");
+      k.secrets().inNamespace("default").resource(new SecretBuilder().withNewMetadata().withName("quay-creds").endMetadata()
+          .withStringData(Map.of("username", "e2e", "password", "e2e-password")).build()).forceConflicts().serverSideApply();
+      String kubeconfig = Files.readString(KitCluster.ADMIN_KUBECONFIG);
+
+      long t0 = System.nanoTime();
+      new Helm(Path.of("charts/registry-cache")).install().withName("registry-cache").withNamespace(NS)
+          .createNamespace().withValuesFile(values).withKubeConfigContents(kubeconfig).call();
+
+      // 2. the cache pod becomes Ready and the node's hosts.toml files point at it
+      await("RegistryCache kit 1/1", LONG, () -> {
+        RegistryCache rc = k.resources(RegistryCache.class).withName("kit").get();
+        return rc != null && rc.getStatus() != null && "1/1".equals(rc.getStatus().ready) ? rc : null;
+      });
+      for (String reg : List.of("docker.io", "quay.io")) {
+        String toml = Files.readString(CERTS_D.resolve(reg).resolve("hosts.toml"));
+        assertTrue(toml.contains("[host.\"http://127.0.0.1:5000\"]"), reg + ": " + toml);
+      }
+      String table = KitCluster.kubectl("get", "regcache", "kit");
+      assertTrue(table.contains("1/1") && table.contains("AllNodesCaching"), table);
+
+      // 3. pods' images come through the cache
+      runPod(k, "e2e-small", "docker.io/library/e2e-small:v1");
+      double firstPullSeconds = (System.nanoTime() - t0) / 1e9;
+      runPod(k, "e2e-multi", "docker.io/library/e2e-multi:v1");
+      runPod(k, "e2e-quay", "quay.io/library/e2e-docker:v1");
+      String m1 = metrics();
+      double fetched = metric(m1, "registry_cache_upstream_fetched_bytes_total{registry=\"docker.io\"}")
+          + metric(m1, "registry_cache_upstream_fetched_bytes_total{registry=\"quay.io\"}");
+      assertTrue(fetched > 0, "the cache fetched the layers from the upstreams: " + m1);
+      System.out.printf("helm install to first cached pull: %.1f s%n", firstPullSeconds);
+
+      // the same images again, really pulled again (removed from containerd first): no upstream blob bytes
+      k.pods().inNamespace("default").withName("e2e-small").delete();
+      k.pods().inNamespace("default").withName("e2e-multi").delete();
+      k.pods().inNamespace("default").withName("e2e-quay").delete();
+      await("pods gone", LONG, () -> k.pods().inNamespace("default").list().getItems().stream()
+          .noneMatch(p -> p.getMetadata().getName().startsWith("e2e-")));
+      assertTrue(removeTestImages() >= 3, "the first pulls left images in containerd");
+      double hitsBefore = metric(m1, "registry_cache_lookups_total{kind=\"blob\",result=\"hit\"}");
+      long t1 = System.nanoTime();
+      runPod(k, "e2e-small2", "docker.io/library/e2e-small:v1");
+      System.out.printf("second pull of e2e-small (from the node's cache): %.2f s%n", (System.nanoTime() - t1) / 1e9);
+      runPod(k, "e2e-multi2", "docker.io/library/e2e-multi:v1");
+      runPod(k, "e2e-quay2", "quay.io/library/e2e-docker:v1");
+      String m2 = metrics();
+      double fetched2 = metric(m2, "registry_cache_upstream_fetched_bytes_total{registry=\"docker.io\"}")
+          + metric(m2, "registry_cache_upstream_fetched_bytes_total{registry=\"quay.io\"}");
+      assertEquals(fetched, fetched2, "the second pulls fetched no blob bytes upstream");
+      assertTrue(metric(m2, "registry_cache_lookups_total{kind=\"blob\",result=\"hit\"}") > hitsBefore,
+          "the second pulls were blob hits: " + m2);
+      String rss = Files.readString(Path.of("/proc/" + cachePid() + "/status")).lines()
+          .filter(l -> l.startsWith("VmRSS")).findFirst().orElse("?");
+      System.out.println("cache pod " + rss);
+
+      // 4. the cache pod is killed: pulls still work (containerd falls back), and it comes back
+      Pod cachePod = k.pods().inNamespace(NS).withLabel("registrycache.dev/cache", "kit").list().getItems().get(0);
+      k.pods().inNamespace(NS).withName(cachePod.getMetadata().getName()).withGracePeriod(0).delete();
+      // the node's own docker.io configuration (kept after the cache's host) serves kit-busybox
+      removeImages("docker.io/library/kit-busybox");
+      runPod(k, "e2e-fallback", "docker.io/library/kit-busybox:1");
+      await("a new cache pod Ready", LONG, () -> k.pods().inNamespace(NS).withLabel("registrycache.dev/cache", "kit")
+          .list().getItems().stream().anyMatch(p -> !p.getMetadata().getUid().equals(cachePod.getMetadata().getUid())
+              && p.getStatus().getConditions().stream().anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"))));
+      await("entries back", LONG, () -> {
+        try {
+          return Files.readString(CERTS_D.resolve("docker.io/hosts.toml")).contains("127.0.0.1:5000");
+        } catch (java.io.IOException e) {
+          return false;
+        }
+      });
+
+      // 5. uninstall: the release's RegistryCache goes first (pre-delete hook), nodes restored
+      for (String p : List.of("e2e-small2", "e2e-multi2", "e2e-quay2", "e2e-fallback")) {
+        k.pods().inNamespace("default").withName(p).delete();
+      }
+      Helm.uninstall("registry-cache").withNamespace(NS).withKubeConfigContents(kubeconfig).call();
+      await("RegistryCaches gone", LONG, () -> k.resources(RegistryCache.class).list().getItems().isEmpty());
+      await("operator gone", LONG, () -> k.pods().inNamespace(NS).list().getItems().isEmpty());
+      assertEquals(before, snapshot(), "certs.d byte for byte as before the install");
+      k.namespaces().withName(NS).delete();
+      assertTrue(k.rbac().clusterRoles().withLabel("app.kubernetes.io/instance", "registry-cache").list().getItems().isEmpty());
+      assertFalse(Files.exists(CERTS_D.resolve("_backup")), "no backup left behind");
+      try (Stream<Path> files = Files.walk(storage)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  /** The cache's process on the node (the pod shares the host's PID view of /proc). */
+  private static String cachePid() throws Exception {
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path p : procs.filter(d -> d.getFileName().toString().matches("\\d+")).toList()) {
+        try {
+          String cmd = Files.readString(p.resolve("cmdline")).replace('\0', ' ');
+          if (cmd.contains("dev.registrycache.Main cache") && cmd.contains("/etc/registry-cache/config.yaml")) {
+            return p.getFileName().toString();
+          }
+        } catch (java.io.IOException gone) {
+          // exited meanwhile
+        }
+      }
+    }
+    return "self";
+  }
+}

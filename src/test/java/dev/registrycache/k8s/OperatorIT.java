@@ -1,0 +1,319 @@
+package dev.registrycache.k8s;
+
+import static dev.registrycache.k8s.KitCluster.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.marcnuri.helm.Helm;
+import dev.registrycache.api.v1alpha1.RegistryCache;
+import dev.registrycache.api.v1alpha1.RegistryCacheSpec;
+import dev.registrycache.api.v1alpha1.RegistrySpec;
+import dev.registrycache.api.v1alpha1.SecretReference;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The operator on a real Kubernetes 1.20 API server: the generated CRD, the server refusing
+ * invalid RegistryCaches, and the operator run out of process as the chart's ServiceAccount with
+ * only the chart's RBAC (a missing verb fails these tests), creating, updating, rotating and
+ * deleting. There is no node: the DaemonSet selects none, which the status must say.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class OperatorIT {
+  static final String NS = "registry-cache-it";
+  static final String TEAM_NS = "team-it";
+  static final String RELEASE = "registry-cache";
+  static final Path CRD = Path.of("crds/registrycaches.registrycache.dev-v1.yml");
+  static final Duration SETTLE = Duration.ofSeconds(60);
+  static final String LISTEN = "127.0.0.1:18080";
+
+  private KubernetesClient admin;
+  private Process operator;
+  private Path operatorLog;
+
+  private NonNamespaceOperation<RegistryCache, KubernetesResourceList<RegistryCache>, Resource<RegistryCache>> caches() {
+    return admin.resources(RegistryCache.class);
+  }
+
+  @BeforeAll
+  void installCrdRbacAndStartTheOperator() throws Exception {
+    admin = KitCluster.admin();
+    CustomResourceDefinition crd = admin.apiextensions().v1().customResourceDefinitions()
+        .load(Files.newInputStream(CRD)).item();
+    admin.resource(crd).forceConflicts().serverSideApply();
+    await("CRD established", SETTLE, () -> admin.apiextensions().v1().customResourceDefinitions()
+        .withName(crd.getMetadata().getName()).get().getStatus().getConditions().stream()
+        .anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True")));
+    for (String ns : List.of(NS, TEAM_NS)) {
+      admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+          .forceConflicts().serverSideApply();
+    }
+    // the chart's ServiceAccount and RBAC, exactly as the chart renders them
+    String rendered = new Helm(Path.of("charts/registry-cache")).template().withName(RELEASE).withNamespace(NS).call();
+    Set<String> kinds = Set.of("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding");
+    List<HasMetadata> rbac = admin.load(new ByteArrayInputStream(rendered.getBytes(StandardCharsets.UTF_8))).items()
+        .stream().filter(o -> kinds.contains(o.getKind())).toList();
+    assertEquals(kinds, Set.copyOf(rbac.stream().map(HasMetadata::getKind).toList()), "the chart renders them all");
+    for (HasMetadata o : rbac) {
+      admin.resource(o).forceConflicts().serverSideApply();
+    }
+    String token = await("the ServiceAccount's token", SETTLE, () -> {
+      var sa = admin.serviceAccounts().inNamespace(NS).withName(RELEASE).get();
+      if (sa == null || sa.getSecrets() == null || sa.getSecrets().isEmpty()) {
+        return null;
+      }
+      Secret s = admin.secrets().inNamespace(NS).withName(sa.getSecrets().get(0).getName()).get();
+      return s == null || s.getData() == null || !s.getData().containsKey("token") ? null
+          : new String(Base64.getDecoder().decode(s.getData().get("token")), StandardCharsets.UTF_8);
+    });
+    Path kubeconfig = Files.createTempFile("operator-sa", ".kubeconfig");
+    Config cfg = admin.getConfiguration();
+    String ca = cfg.getCaCertData() != null ? cfg.getCaCertData()
+        : Base64.getEncoder().encodeToString(Files.readAllBytes(Path.of(cfg.getCaCertFile())));
+    Files.writeString(kubeconfig, "apiVersion: v1\nkind: Config\nclusters:\n- name: kit\n  cluster:\n"
+        + "    server: " + cfg.getMasterUrl() + "\n    certificate-authority-data: " + ca + "\n"
+        + "users:\n- name: operator\n  user:\n    token: " + token + "\ncontexts:\n- name: operator\n  context:\n"
+        + "    cluster: kit\n    user: operator\n    namespace: " + NS + "\ncurrent-context: operator\n");
+    operatorLog = Files.createTempFile("operator", ".log");
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", "target/registry-cache.jar", "operator", "--namespace", NS,
+        "--image", "example.test/registry-cache:it", "--listen", LISTEN)
+        .redirectErrorStream(true).redirectOutput(operatorLog.toFile());
+    pb.environment().put("KUBECONFIG", kubeconfig.toString());
+    pb.environment().remove("KUBERNETES_SERVICE_HOST");
+    operator = pb.start();
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    await("the operator's /readyz (log " + operatorLog + ")", SETTLE, () -> {
+      if (!operator.isAlive()) {
+        throw new AssertionError("the operator exited: " + log());
+      }
+      try {
+        return http.send(HttpRequest.newBuilder(URI.create("http://" + LISTEN + "/readyz")).build(),
+            HttpResponse.BodyHandlers.ofString()).statusCode() == 200 ? true : null;
+      } catch (Exception e) {
+        return null;
+      }
+    });
+  }
+
+  private String log() {
+    try {
+      return Files.readString(operatorLog);
+    } catch (Exception e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  @AfterAll
+  void stopAndCleanUp() throws Exception {
+    try {
+      if (caches() != null) {
+        caches().withName("it").delete();
+        caches().withName("it-missing").delete();
+        await("RegistryCaches deleted", SETTLE, () -> caches().list().getItems().isEmpty());
+      }
+    } finally {
+      if (operator != null) {
+        operator.destroy();
+        if (!operator.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+          operator.destroyForcibly();
+        }
+      }
+      String l = log();
+      assertFalse(l.contains("s3cret-"), "no password in the operator's log");
+      for (String ns : List.of(NS, TEAM_NS)) {
+        admin.namespaces().withName(ns).delete();
+      }
+      admin.close();
+    }
+  }
+
+  /** No node matches: the kit may run a node, and these caches must select none. */
+  private static RegistryCache cache(String name, RegistryCacheSpec spec) {
+    spec.nodeSelector = Map.of("registrycache.dev/operator-it", "no-such-node");
+    RegistryCache rc = new RegistryCache();
+    rc.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    rc.setSpec(spec);
+    return rc;
+  }
+
+  private static Secret credentials(String password) {
+    return new SecretBuilder().withNewMetadata().withName("quay-creds").withNamespace(TEAM_NS).endMetadata()
+        .withStringData(Map.of("username", "robot", "password", password)).build();
+  }
+
+  private Condition condition(String name, String type) {
+    RegistryCache rc = caches().withName(name).get();
+    if (rc == null || rc.getStatus() == null) {
+      return null;
+    }
+    return rc.getStatus().conditions.stream().filter(c -> c.getType().equals(type)).findFirst().orElse(null);
+  }
+
+  private DaemonSet daemonSet() {
+    return admin.apps().daemonSets().inNamespace(NS).withName("registry-cache-it").get();
+  }
+
+  private String configHash() {
+    DaemonSet ds = daemonSet();
+    return ds == null ? null : ds.getSpec().getTemplate().getMetadata().getAnnotations().get("registrycache.dev/config-hash");
+  }
+
+  @Test
+  @Order(1)
+  void theServerRefusesInvalidRegistryCachesWithMessagesAPersonCanActOn() {
+    RegistryCacheSpec spec = new RegistryCacheSpec();
+    spec.port = 70000;
+    RegistrySpec bad = new RegistrySpec("Not_A_Host!", "ftp://x");
+    spec.registries.add(bad);
+    spec.storage.maxSize = "lots";
+    spec.runtimes.containerd.mode = "sometimes";
+    KubernetesClientException e = assertThrows(KubernetesClientException.class,
+        () -> caches().resource(cache("invalid", spec)).create());
+    assertEquals(422, e.getCode());
+    String m = e.getMessage();
+    for (String field : List.of("spec.port", "spec.registries.name", "spec.registries.url", "spec.storage.maxSize",
+        "spec.runtimes.containerd.mode")) {
+      assertTrue(m.contains(field), field + " named in: " + m);
+    }
+    assertTrue(m.contains("less than or equal to 65535"), m);
+  }
+
+  @Test
+  @Order(2)
+  void aRegistryCacheBecomesItsDependentsAndAStatus() throws Exception {
+    admin.secrets().resource(credentials("s3cret-1")).forceConflicts().serverSideApply();
+    RegistryCacheSpec spec = new RegistryCacheSpec();
+    spec.registries.add(new RegistrySpec("docker.io", "http://127.0.0.1:15000"));
+    RegistrySpec quay = new RegistrySpec("quay.io", null);
+    quay.credentialsSecretRef = new SecretReference(TEAM_NS, "quay-creds");
+    spec.registries.add(quay);
+    caches().resource(cache("it", spec)).create();
+
+    DaemonSet ds = await("DaemonSet (operator log: " + operatorLog + ")", SETTLE, this::daemonSet);
+    RegistryCache rc = caches().withName("it").get();
+    assertEquals(rc.getMetadata().getUid(), ds.getMetadata().getOwnerReferences().get(0).getUid());
+    assertTrue(rc.getMetadata().getFinalizers().contains("registrycache.dev/node-cleanup"));
+    assertTrue(ds.getMetadata().getManagedFields().stream().anyMatch(f -> "Apply".equals(f.getOperation())),
+        "dependents are server-side applied");
+    ConfigMap cm = admin.configMaps().inNamespace(NS).withName("registry-cache-it-config").get();
+    String config = cm.getData().get("config.yaml");
+    assertTrue(config.contains("http://127.0.0.1:15000") && config.contains("username: robot"), config);
+    assertFalse(config.contains("s3cret"), "no password in the ConfigMap");
+    Secret copy = admin.secrets().inNamespace(NS).withName("registry-cache-it-credentials").get();
+    assertEquals("s3cret-1", new String(Base64.getDecoder().decode(copy.getData().get("registry-1.password"))));
+    assertNotNull(admin.serviceAccounts().inNamespace(NS).withName("registry-cache-it-node").get());
+
+    Condition ready = await("status from the DaemonSet controller", SETTLE, () -> {
+      Condition c = condition("it", "Ready");
+      return c != null && "NoNodesSelected".equals(c.getReason()) ? c : null;
+    });
+    assertEquals("False", ready.getStatus());
+    RegistryCache withStatus = caches().withName("it").get();
+    assertEquals(1L, withStatus.getStatus().observedGeneration);
+    assertEquals("0/0", withStatus.getStatus().ready);
+    assertEquals("docker.io,quay.io", withStatus.getStatus().registries);
+    String table = KitCluster.kubectl("get", "regcache", "it");
+    assertTrue(table.contains("0/0") && table.contains("NoNodesSelected") && table.contains("docker.io,quay.io"), table);
+  }
+
+  @Test
+  @Order(3)
+  void aSpecChangeRollsTheDaemonSetAndTheStatusFollows() {
+    String before = configHash();
+    RegistryCache rc = caches().withName("it").get();
+    rc.getSpec().port = 5055;
+    caches().resource(rc).update();
+    String after = await("a new config hash", SETTLE, () -> {
+      String h = configHash();
+      return h != null && !h.equals(before) ? h : null;
+    });
+    assertNotEquals(before, after);
+    assertEquals(5055, daemonSet().getSpec().getTemplate().getSpec().getContainers().get(0).getPorts().stream()
+        .filter(p -> p.getName().equals("cache")).findFirst().orElseThrow().getHostPort());
+    await("observedGeneration 2", SETTLE, () -> caches().withName("it").get().getStatus().observedGeneration == 2L);
+  }
+
+  @Test
+  @Order(4)
+  void aRotatedPasswordReachesTheCopyAndRollsThePods() {
+    String before = configHash();
+    admin.secrets().resource(credentials("s3cret-2")).forceConflicts().serverSideApply();
+    await("the rotated password in the copy (within the 60 s resync)", Duration.ofSeconds(90), () -> {
+      Secret copy = admin.secrets().inNamespace(NS).withName("registry-cache-it-credentials").get();
+      return "s3cret-2".equals(new String(Base64.getDecoder().decode(copy.getData().get("registry-1.password"))));
+    });
+    await("a new config hash after rotation", SETTLE, () -> !before.equals(configHash()));
+  }
+
+  @Test
+  @Order(5)
+  void aMissingSecretIsReportedInTheStatus() {
+    RegistryCacheSpec spec = new RegistryCacheSpec();
+    RegistrySpec r = new RegistrySpec("ghcr.io", null);
+    r.credentialsSecretRef = new SecretReference(TEAM_NS, "does-not-exist");
+    spec.registries.add(r);
+    caches().resource(cache("it-missing", spec)).create();
+    Condition degraded = await("Degraded SecretNotFound", SETTLE, () -> {
+      Condition c = condition("it-missing", "Degraded");
+      return c != null && "SecretNotFound".equals(c.getReason()) ? c : null;
+    });
+    assertEquals("True", degraded.getStatus());
+    assertTrue(degraded.getMessage().contains(TEAM_NS + "/does-not-exist"), degraded.getMessage());
+    assertEquals("False", condition("it-missing", "Ready").getStatus());
+  }
+
+  @Test
+  @Order(6)
+  void deletingReleasesTheFinalizerAndGarbageCollectsEveryDependent() {
+    caches().withName("it").delete();
+    await("RegistryCache gone", SETTLE, () -> caches().withName("it").get() == null);
+    await("every dependent collected", SETTLE, () -> daemonSet() == null
+        && admin.configMaps().inNamespace(NS).withName("registry-cache-it-config").get() == null
+        && admin.secrets().inNamespace(NS).withName("registry-cache-it-credentials").get() == null
+        && admin.serviceAccounts().inNamespace(NS).withName("registry-cache-it-node").get() == null);
+    assertFalse(log().contains("is forbidden"), "the operator never lacked a permission: " + log());
+    assertFalse(log().contains("could not record event"), "events are recorded: " + log());
+    assertTrue(admin.v1().events().inNamespace("default").list().getItems().stream()
+        .anyMatch(e -> "NodesRestored".equals(e.getReason()) && "it".equals(e.getInvolvedObject().getName())),
+        "an event says the nodes were restored");
+  }
+}

@@ -1,0 +1,82 @@
+package dev.registrycache.operator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.registrycache.api.v1alpha1.RegistryCacheSpec;
+import dev.registrycache.config.CacheConfig;
+import dev.registrycache.config.ConfigLoader;
+import dev.registrycache.config.RegistryConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The config the ConfigMap carries, loaded by the cache's own ConfigLoader. */
+class CacheConfigModelTest {
+  @TempDir
+  Path tmp;
+
+  private CacheConfig load(CacheConfigModel model) throws Exception {
+    Path f = tmp.resolve("config.yaml");
+    Files.writeString(f, model.configYaml());
+    return ConfigLoader.load(f, ConfigLoader.Overrides.none());
+  }
+
+  @Test
+  void defaultsGiveTheCacheItsDefaultRegistriesOnLoopback() throws Exception {
+    CacheConfigModel m = CacheConfigModel.of(new RegistryCacheSpec(), Map.of());
+    CacheConfig c = load(m);
+    assertEquals("127.0.0.1", c.listen().host());
+    assertEquals(5000, c.listen().port());
+    assertEquals(5001, c.adminListen().port());
+    assertEquals(Path.of(CacheConfigModel.STORAGE_MOUNT), c.storagePath());
+    assertTrue(c.registries().stream().anyMatch(r -> r.name().equals("registry.k8s.io")), c.registries().toString());
+    assertTrue(m.secretData().isEmpty());
+  }
+
+  @Test
+  void registriesPortsSizesAndCredentialsAsFiles() throws Exception {
+    RegistryCacheSpec spec = Specs.withRegistries(
+        Specs.registry("docker.io", "http://127.0.0.1:15000", null, null),
+        Specs.registry("quay.io", null, "team", "quay-creds"));
+    spec.registries.get(0).tagTtl = "1m";
+    spec.port = 5055;
+    spec.adminPort = 5056;
+    spec.storage.maxSize = "50GiB";
+    spec.storage.minFreeSpace = "2GiB";
+    CacheConfigModel m = CacheConfigModel.of(spec, Map.of("quay.io", new RegistryCredentials("robot", "s3cret")));
+    assertFalse(m.configYaml().contains("s3cret"), "no password in the ConfigMap: " + m.configYaml());
+    CacheConfig c = load(m);
+    assertEquals(5055, c.listen().port());
+    assertEquals(5056, c.adminListen().port());
+    assertEquals(50L << 30, c.maxSizeBytes());
+    assertEquals(2L << 30, c.minFreeBytes());
+    assertEquals(2, c.registries().size());
+    RegistryConfig docker = c.registry("docker.io");
+    assertEquals("http://127.0.0.1:15000", docker.url());
+    assertNull(docker.username());
+    assertEquals("1m", docker.tagTtl());
+    RegistryConfig quay = c.registry("quay.io");
+    assertEquals("https://quay.io", quay.url());
+    assertEquals("robot", quay.username());
+    String file = quay.passwordFile();
+    assertTrue(file.startsWith(CacheConfigModel.CREDENTIALS_MOUNT + "/"), file);
+    assertEquals("s3cret", m.secretData().get(Path.of(file).getFileName().toString()));
+  }
+
+  @Test
+  void theHashChangesWithTheConfigAndWithAPasswordOnly() {
+    RegistryCacheSpec spec = Specs.withRegistries(Specs.registry("quay.io", null, "team", "quay-creds"));
+    String a = CacheConfigModel.of(spec, Map.of("quay.io", new RegistryCredentials("robot", "one"))).hash();
+    String b = CacheConfigModel.of(spec, Map.of("quay.io", new RegistryCredentials("robot", "two"))).hash();
+    assertNotEquals(a, b, "a rotated password rolls the pods");
+    assertEquals(a, CacheConfigModel.of(spec, Map.of("quay.io", new RegistryCredentials("robot", "one"))).hash());
+    spec.port = 5099;
+    assertNotEquals(a, CacheConfigModel.of(spec, Map.of("quay.io", new RegistryCredentials("robot", "one"))).hash());
+  }
+}

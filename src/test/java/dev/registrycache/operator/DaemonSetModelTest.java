@@ -1,0 +1,131 @@
+package dev.registrycache.operator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.registrycache.api.v1alpha1.RegistryCache;
+import dev.registrycache.api.v1alpha1.RegistryCacheSpec;
+import dev.registrycache.api.v1alpha1.RuntimeSpec;
+import dev.registrycache.api.v1alpha1.UpstreamProxySpec;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The desired cache DaemonSet, field by field. */
+class DaemonSetModelTest {
+  private static DaemonSet ds(RegistryCacheSpec spec, Map<String, RegistryCredentials> creds) {
+    RegistryCache rc = Specs.cache("main", spec);
+    return DaemonSetModel.desired(rc, Specs.SETTINGS, CacheConfigModel.of(spec, creds));
+  }
+
+  private static String env(Container c, String name) {
+    return c.getEnv().stream().filter(e -> e.getName().equals(name)).map(EnvVar::getValue).findFirst().orElse(null);
+  }
+
+  private static Volume volume(PodSpec pod, String name) {
+    return pod.getVolumes().stream().filter(v -> v.getName().equals(name)).findFirst().orElse(null);
+  }
+
+  @Test
+  void defaultsForAStockCluster() {
+    DaemonSet ds = ds(new RegistryCacheSpec(), Map.of());
+    assertEquals("registry-cache-main", ds.getMetadata().getName());
+    assertEquals("rc-system", ds.getMetadata().getNamespace());
+    assertEquals(Map.of("app.kubernetes.io/name", "registry-cache", "registrycache.dev/cache", "main"),
+        ds.getSpec().getSelector().getMatchLabels());
+    assertEquals("RollingUpdate", ds.getSpec().getUpdateStrategy().getType());
+    assertEquals(1, ds.getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getIntVal());
+    assertNull(ds.getSpec().getUpdateStrategy().getRollingUpdate().getMaxSurge(), "no surge (and 1.20 has no such field)");
+    PodSpec pod = ds.getSpec().getTemplate().getSpec();
+    assertTrue(pod.getHostNetwork());
+    assertEquals("system-node-critical", pod.getPriorityClassName());
+    assertEquals("Exists", pod.getTolerations().get(0).getOperator(), "tolerates every taint");
+    assertEquals(Map.of("kubernetes.io/os", "linux"), pod.getNodeSelector());
+    assertEquals("registry-cache-main-node", pod.getServiceAccountName());
+    assertFalse(pod.getAutomountServiceAccountToken());
+    assertEquals(DaemonSetModel.TERMINATION_GRACE_SECONDS, pod.getTerminationGracePeriodSeconds());
+    Container c = pod.getContainers().get(0);
+    assertEquals("example.test/registry-cache:1", c.getImage());
+    assertEquals(List.of("cache", "--config", "/etc/registry-cache/config.yaml", "--configure-node"), c.getArgs());
+    assertEquals("/readyz", c.getReadinessProbe().getHttpGet().getPath());
+    assertEquals("127.0.0.1", c.getReadinessProbe().getHttpGet().getHost(), "the admin port is on loopback");
+    assertEquals(5001, c.getReadinessProbe().getHttpGet().getPort().getIntVal());
+    assertTrue(c.getSecurityContext().getReadOnlyRootFilesystem());
+    assertFalse(c.getSecurityContext().getAllowPrivilegeEscalation());
+    assertEquals(List.of("ALL"), c.getSecurityContext().getCapabilities().getDrop());
+    assertEquals(DaemonSetModel.CAPABILITIES, c.getSecurityContext().getCapabilities().getAdd());
+    assertEquals("/var/lib/registry-cache", volume(pod, "storage").getHostPath().getPath());
+    assertEquals("/etc", volume(pod, "host-etc").getHostPath().getPath(), "detection reads the node's /etc");
+    assertNull(volume(pod, "credentials"));
+    assertEquals("json", env(c, "REGISTRY_CACHE_LOG_FORMAT"));
+    assertEquals("/host", env(c, "REGISTRY_CACHE_HOST_ROOT"));
+    assertNull(env(c, "REGISTRY_CACHE_CONTAINERD_CERTS_DIR"));
+    assertNull(env(c, "HTTPS_PROXY"));
+    assertTrue(ds.getSpec().getTemplate().getMetadata().getAnnotations().containsKey(ResourceNames.CONFIG_HASH));
+  }
+
+  @Test
+  void explicitRuntimesMountExactlyTheirDirectories() {
+    RegistryCacheSpec spec = new RegistryCacheSpec();
+    spec.runtimes.containerd.mode = RuntimeSpec.ENABLED;
+    spec.runtimes.containerd.configDir = "/etc/containerd-kit/certs.d";
+    spec.runtimes.crio.mode = RuntimeSpec.DISABLED;
+    spec.runtimes.defaultEntry = true;
+    PodSpec pod = ds(spec, Map.of()).getSpec().getTemplate().getSpec();
+    Container c = pod.getContainers().get(0);
+    assertNull(volume(pod, "host-etc"), "no /etc when nothing is detected");
+    assertEquals("/etc/containerd-kit/certs.d", volume(pod, "containerd-config").getHostPath().getPath());
+    assertNull(volume(pod, "crio-config"));
+    assertEquals("/host/etc/containerd-kit/certs.d", env(c, "REGISTRY_CACHE_CONTAINERD_CERTS_DIR"));
+    assertEquals("true", env(c, "REGISTRY_CACHE_DEFAULT_ENTRY"));
+    assertTrue(c.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/host/etc/containerd-kit/certs.d")));
+
+    spec.runtimes.containerd.mode = RuntimeSpec.DISABLED;
+    Container none = ds(spec, Map.of()).getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertTrue(none.getArgs().contains("--no-configure-node"), "nothing to configure: " + none.getArgs());
+  }
+
+  @Test
+  void everyOtherField() {
+    RegistryCacheSpec spec = Specs.withRegistries(Specs.registry("quay.io", null, "team", "creds"));
+    spec.port = 6000;
+    spec.adminPort = 6001;
+    spec.nodeSelector = Map.of("cache", "yes");
+    spec.tolerations = List.of();
+    spec.priorityClassName = "high";
+    spec.image = "mine/cache:2";
+    spec.imagePullPolicy = "Always";
+    spec.storage.hostPath = "/data/cache";
+    spec.upstreamProxy = new UpstreamProxySpec();
+    spec.upstreamProxy.httpsProxy = "http://proxy:3128";
+    spec.upstreamProxy.noProxy = ".internal";
+    DaemonSet ds = ds(spec, Map.of("quay.io", new RegistryCredentials("u", "p")));
+    PodSpec pod = ds.getSpec().getTemplate().getSpec();
+    Container c = pod.getContainers().get(0);
+    assertEquals(Map.of("cache", "yes"), pod.getNodeSelector());
+    assertTrue(pod.getTolerations().isEmpty());
+    assertEquals("high", pod.getPriorityClassName());
+    assertEquals("mine/cache:2", c.getImage());
+    assertEquals("Always", c.getImagePullPolicy());
+    assertEquals(6000, c.getPorts().get(0).getHostPort());
+    assertEquals(6001, c.getReadinessProbe().getHttpGet().getPort().getIntVal());
+    assertEquals("/data/cache", volume(pod, "storage").getHostPath().getPath());
+    assertEquals("registry-cache-main-credentials", volume(pod, "credentials").getSecret().getSecretName());
+    assertEquals("http://proxy:3128", env(c, "HTTPS_PROXY"));
+    assertEquals("http://proxy:3128", env(c, "https_proxy"));
+    assertEquals(".internal", env(c, "NO_PROXY"));
+    assertNull(env(c, "HTTP_PROXY"));
+    String hash = ds.getSpec().getTemplate().getMetadata().getAnnotations().get(ResourceNames.CONFIG_HASH);
+    String rotated = ds(spec, Map.of("quay.io", new RegistryCredentials("u", "p2")))
+        .getSpec().getTemplate().getMetadata().getAnnotations().get(ResourceNames.CONFIG_HASH);
+    assertNotEquals(hash, rotated);
+  }
+}
