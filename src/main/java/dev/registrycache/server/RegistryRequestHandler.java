@@ -27,8 +27,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -111,16 +109,8 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     Exchange ex = new Exchange(req, keepAlive);
     current = ex;
     if (!req.decoderResult().isSuccess()) {
-      Throwable cause = req.decoderResult().cause();
-      OciError err = cause instanceof TooLongHttpLineException
-          ? new OciError(ErrorCode.NAME_INVALID, 414, "the request line is longer than "
-              + CacheServerInitializer.MAX_LINE_BYTES + " bytes")
-          : cause instanceof TooLongHttpHeaderException
-              ? new OciError(ErrorCode.UNSUPPORTED, 431, "the request headers are larger than "
-                  + CacheServerInitializer.MAX_HEADER_BYTES + " bytes")
-              : new OciError(ErrorCode.UNSUPPORTED, 400, "malformed HTTP request");
-      ex.status = err.status();
-      respond(ex, Responses.error(err, false), false);
+      LOG.debug("undecodable request from {}", ctx.channel().remoteAddress(), req.decoderResult().cause());
+      respond(ex, Responses.error(Responses.undecodable(req.decoderResult().cause()), false), false);
       return;
     }
     boolean hasBody = HttpUtil.isContentLengthSet(req) && HttpUtil.getContentLength(req, 0L) > 0
@@ -139,9 +129,9 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
 
   /** A bug on our side: the details go to the log under an id; the client gets the id only. */
   private static OciError internalError(HttpRequest req, Throwable e) {
-    String id = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
+    String id = OciError.newIncidentId();
     LOG.error("internal error {} on {} {}", id, req.method(), req.uri(), e);
-    return new OciError(ErrorCode.UNAVAILABLE, 500, "internal error " + id + " (details in the cache's log)");
+    return OciError.internal(id);
   }
 
   private RegistryConfig registry(String name) {
