@@ -107,11 +107,37 @@ public final class BlobService {
       e.retain();
       return new Hit(e);
     }
-    background.execute(() -> start(mine, reg, repository));
+    try {
+      background.execute(() -> start(mine, reg, repository));
+    } catch (RuntimeException rejected) { // shutting down, or overloaded
+      abandon(mine, rejected);
+    }
     return new Fetching(mine, false);
   }
 
+  /**
+   * Starts the download on the background executor. Whatever is thrown before the upstream
+   * exchange exists fails this download (its readers get an OCI error) and clears the
+   * single-flight entry, so that the next request starts afresh instead of joining a download
+   * nobody will ever finish.
+   */
   private void start(InFlightBlob blob, RegistryConfig reg, String repository) {
+    try {
+      fetch(blob, reg, repository);
+    } catch (RuntimeException e) {
+      abandon(blob, e);
+    }
+  }
+
+  private void abandon(InFlightBlob blob, RuntimeException e) {
+    String id = OciError.newIncidentId();
+    LOG.error("internal error {}: the download of {} from {} could not be started", id,
+        blob.digest(), blob.registry(), e);
+    blob.cancel(OciError.internal(id));
+    inFlight.remove(blob.digest(), blob);
+  }
+
+  private void fetch(InFlightBlob blob, RegistryConfig reg, String repository) {
     BlobWriter writer;
     try {
       writer = store.create(blob.digest());
@@ -127,7 +153,7 @@ public final class BlobService {
     long[] headersAt = {0};
     upstream.stream(reg, repository, path, null, info -> {
       headersAt[0] = System.nanoTime();
-      blob.started(info.headers().firstValueAsLong("Content-Length").orElse(-1));
+      blob.started(info.headers().firstValueAsLong("Content-Length").orElse(-1)); // else d cancels
       return d;
     }).whenComplete((r, err) -> {
       if (blob.state() == InFlightBlob.State.COMPLETE) {
@@ -139,7 +165,8 @@ public final class BlobService {
         UpstreamException ue = err instanceof UpstreamException u ? u
             : err.getCause() instanceof UpstreamException u2 ? u2 : null;
         blob.fail(ue != null ? Errors.fromUpstream(ue, ErrorCode.BLOB_UNKNOWN, blob.digest().toString())
-            : new OciError(ErrorCode.UNAVAILABLE, 502, reg.name() + ": " + err.getMessage()));
+            : new OciError(ErrorCode.UNAVAILABLE, 502, "the download of " + blob.digest() + " from "
+                + reg.name() + " failed"));
       } else if (r.statusCode() < 200 || r.statusCode() >= 300) {
         blob.fail(Errors.fromStatus(r.statusCode(), reg.name(), ErrorCode.BLOB_UNKNOWN,
             "blob " + blob.digest()));
@@ -160,16 +187,23 @@ public final class BlobService {
     }
   }
 
+  /**
+   * Gives up downloads without progress for the idle timeout: stalled in the body, or still
+   * waiting for upstream's first answer (a connection accepted and then left silent).
+   */
   private void cancelStalled() {
     long limit = config.idleTimeout().toNanos();
     long now = System.nanoTime();
     for (InFlightBlob f : inFlight.values()) {
-      if (f.state() == InFlightBlob.State.STREAMING && now - f.lastProgressNanos() > limit) {
-        LOG.warn("upstream {} stalled on {} for more than {} ms: cancelled", f.registry(), f.digest(),
-            config.idleTimeout().toMillis());
+      InFlightBlob.State state = f.state();
+      boolean waiting = state == InFlightBlob.State.CONNECTING;
+      if ((waiting || state == InFlightBlob.State.STREAMING) && now - f.lastProgressNanos() > limit) {
+        LOG.warn("upstream {} {} {} for more than {} ms: cancelled", f.registry(),
+            waiting ? "sent no answer for" : "stalled on", f.digest(), config.idleTimeout().toMillis());
         metrics.upstreamError(f.registry(), "stalled");
-        f.cancel(new OciError(ErrorCode.UNAVAILABLE, 504,
-            "upstream " + f.registry() + " stalled while sending " + f.digest()));
+        f.cancel(new OciError(ErrorCode.UNAVAILABLE, 504, "upstream " + f.registry()
+            + (waiting ? " did not answer for " : " stalled while sending ") + f.digest()));
+        inFlight.remove(f.digest(), f); // the next request starts afresh at once
       }
     }
   }
@@ -202,6 +236,11 @@ public final class BlobService {
     @Override
     public void onSubscribe(Flow.Subscription s) {
       subscription = s;
+      if (blob.state() != InFlightBlob.State.STREAMING) {
+        s.cancel(); // given up before upstream answered: the body is not wanted
+        body.complete(null);
+        return;
+      }
       s.request(1);
     }
 
@@ -230,7 +269,8 @@ public final class BlobService {
     @Override
     public void onError(Throwable t) {
       blob.fail(new OciError(ErrorCode.UNAVAILABLE, 502,
-          "upstream " + reg.name() + " broke off " + blob.digest() + ": " + t));
+          "upstream " + reg.name() + " broke off " + blob.digest()));
+      LOG.debug("upstream {} broke off {}", reg.name(), blob.digest(), t);
       body.complete(null);
     }
 

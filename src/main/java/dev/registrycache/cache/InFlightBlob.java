@@ -18,7 +18,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * clients read along while it grows. Bytes become {@link #visibleBytes() visible} as they are
  * written, except the last one, which is released only once the whole blob hashed to its
  * digest: a client can never receive a complete body with the wrong content. On success the
- * file is renamed into the store; readers that opened it keep reading the same inode.
+ * file is renamed into the store; readers that opened it keep reading the same inode. The
+ * monitor is never held across disk I/O, so an event loop opening a reader never waits on a
+ * sync or a rename.
  */
 public final class InFlightBlob {
   /** Told, from the download's thread, that something changed; must not block. */
@@ -44,8 +46,10 @@ public final class InFlightBlob {
   static final long NOTIFY_NANOS = 5_000_000;
   private long notifiedAt;
   private long notifiedNanos;
-  private BlobWriter writer;
+  private volatile BlobWriter writer;
   private Runnable canceller = () -> { };
+  /** Verified and being synced and renamed into the store: no longer cancellable. */
+  private boolean committing;
 
   public InFlightBlob(Digest digest, String registry) {
     this.digest = digest;
@@ -108,12 +112,22 @@ public final class InFlightBlob {
     this.canceller = cancel;
   }
 
-  /** Upstream answered; {@code contentLength} may be -1. */
-  void started(long contentLength) {
-    size = contentLength;
-    lastProgressNanos = System.nanoTime();
-    state = State.STREAMING;
+  /**
+   * Upstream answered; {@code contentLength} may be -1.
+   *
+   * @return false when the download was given up meanwhile (its answer is then not wanted)
+   */
+  boolean started(long contentLength) {
+    synchronized (this) {
+      if (state != State.CONNECTING) {
+        return false;
+      }
+      size = contentLength;
+      lastProgressNanos = System.nanoTime();
+      state = State.STREAMING;
+    }
     notifyListeners();
+    return true;
   }
 
   /** Bytes arrived (called from the download's thread, in order). */
@@ -171,30 +185,45 @@ public final class InFlightBlob {
       size = w;
     }
     notifyListeners(); // release the last byte before the slow sync
+    synchronized (this) {
+      if (state != State.STREAMING) {
+        return null; // cancelled meanwhile
+      }
+      committing = true;
+    }
+    // sync and rename outside the monitor: readers (on event loops) take it to open the file
+    StoredBlob s;
     try {
       writer.sync();
-      synchronized (this) {
-        stored = writer.commit();
-        state = State.COMPLETE;
-      }
+      s = writer.commit();
     } catch (IOException e) {
-      fail(new OciError(ErrorCode.UNAVAILABLE, 500, "storing " + digest + " failed: " + e.getMessage()));
+      fail(new OciError(ErrorCode.UNAVAILABLE, 500, "storing " + digest + " failed: " + e.getMessage()), true);
       return null;
     }
+    synchronized (this) {
+      stored = s;
+      state = State.COMPLETE;
+    }
     notifyListeners();
-    return stored;
+    return s;
   }
 
+  /** Fails the download, unless it is complete or already being committed (then it stands). */
   void fail(OciError error) {
+    fail(error, false);
+  }
+
+  private void fail(OciError error, boolean whileCommitting) {
     synchronized (this) {
-      if (state == State.COMPLETE || state == State.FAILED) {
+      if (state == State.COMPLETE || state == State.FAILED || committing && !whileCommitting) {
         return;
       }
       failure = error;
       state = State.FAILED;
-      if (writer != null) {
-        writer.abort();
-      }
+    }
+    BlobWriter w = writer;
+    if (w != null) {
+      w.abort(); // deletes the temp file: outside the monitor, like every disk access
     }
     notifyListeners();
   }
@@ -214,17 +243,19 @@ public final class InFlightBlob {
    *
    * @return null when the download failed
    */
-  public synchronized FileChannel openReader() throws IOException {
-    if (state == State.COMPLETE) {
+  public FileChannel openReader() throws IOException {
+    State s = state;
+    if (s == State.COMPLETE) {
       return FileChannel.open(stored.path(), StandardOpenOption.READ);
     }
-    if (state != State.STREAMING) {
+    if (s != State.STREAMING) {
       return null;
     }
     try {
       return FileChannel.open(writer.tempPath(), StandardOpenOption.READ);
     } catch (NoSuchFileException e) {
-      return null;
+      // renamed into the store (or deleted) meanwhile: the listeners hear which one next
+      return state == State.COMPLETE ? FileChannel.open(stored.path(), StandardOpenOption.READ) : null;
     }
   }
 }

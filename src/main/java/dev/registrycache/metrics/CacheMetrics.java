@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,19 +19,27 @@ import java.util.function.ToDoubleFunction;
  */
 public final class CacheMetrics {
   private static final String P = "registry_cache_";
-  /** The registry label of requests for registries that are not configured. */
+  /** The {@code registry} label of requests naming a registry this cache does not mirror. */
   public static final String OTHER_REGISTRY = "other";
   private final MeterRegistry registry;
+  private final Set<String> registryNames;
   private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicLong> rateLimits = new ConcurrentHashMap<>();
 
-  public CacheMetrics(MeterRegistry registry) {
+  /**
+   * @param registryNames the configured registries: the only values a client's request can put
+   *     into a {@code registry} label (anything else is counted as {@link #OTHER_REGISTRY}), so
+   *     that no request, however made up, creates a new time series
+   */
+  public CacheMetrics(MeterRegistry registry, Set<String> registryNames) {
     this.registry = registry;
+    this.registryNames = Set.copyOf(registryNames);
   }
 
+  /** For tests: an in-memory registry, and no registry name known to label requests with. */
   public static CacheMetrics inMemory() {
-    return new CacheMetrics(new SimpleMeterRegistry());
+    return new CacheMetrics(new SimpleMeterRegistry(), Set.of());
   }
 
   public MeterRegistry registry() {
@@ -54,9 +63,10 @@ public final class CacheMetrics {
     return c;
   }
 
-  /** One answered client request. */
+  /** One answered client request; {@code registry} is whatever the request named (or null). */
   public void request(String registry, String kind, int status) {
-    RequestKey k = new RequestKey(registry == null ? "" : registry, kind, status);
+    String label = registry == null ? "" : registryNames.contains(registry) ? registry : OTHER_REGISTRY;
+    RequestKey k = new RequestKey(label, kind, status);
     Counter c = requestCounters.get(k);
     if (c == null) {
       c = requestCounters.computeIfAbsent(k, key -> counter("requests", "registry", key.registry(),

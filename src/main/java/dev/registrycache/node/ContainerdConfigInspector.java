@@ -2,15 +2,18 @@ package dev.registrycache.node;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Reads a containerd {@code config.toml} (and the files it {@code imports}) far enough to tell
@@ -43,22 +46,34 @@ final class ContainerdConfigInspector {
           + " config_path set (see docs/runtime-containerd.md) and restart containerd");
       return new Inspection(Optional.empty(), problems, notes);
     }
-    Map<List<String>, String> kv;
+    ObjectNode config;
+    String mainConfigPath;
     try {
-      kv = readWithImports(file, notes);
+      ObjectNode main = Toml.parse(Files.readString(file, UTF_8), configFile);
+      mainConfigPath = configPath(main);
+      config = mergeImports(file, main, replacesPluginSections(version, configVersion(main)), notes);
+    } catch (Toml.InvalidTomlException e) {
+      problems.add(e.getMessage() + "; containerd does not start with it");
+      return new Inspection(Optional.empty(), problems, notes);
     } catch (IOException e) {
       problems.add("cannot read " + configFile + ": " + e.getMessage());
       return new Inspection(Optional.empty(), problems, notes);
     }
-    int configVersion = parseInt(kv.get(List.of("version"))).orElse(1);
-    String plugin = configVersion >= 3 ? IMAGES_V2 : configVersion == 2 ? CRI_V1 : "cri";
-    String table = "[plugins.\"" + plugin + "\".registry]";
-    List<String> registry = List.of("plugins", plugin, "registry");
-    String configPath = TomlLines.string(kv.get(append(registry, "config_path"))).orElse("").strip();
-    boolean mirrors = kv.keySet().stream().anyMatch(k -> startsWith(k, append(registry, "mirrors")));
-    if (configVersion < 2 && kv.containsKey(List.of("plugins", CRI_V1, "registry", "config_path"))) {
+    int configVersion = configVersion(config);
+    String table = "[plugins.\"" + registryPlugin(configVersion) + "\".registry]";
+    JsonNode registry = Toml.at(config, "plugins", registryPlugin(configVersion), "registry");
+    String configPath = configPath(config);
+    boolean mirrors = registry.path("mirrors").isObject() && !registry.path("mirrors").isEmpty();
+    if (configVersion < 2 && !Toml.at(config, "plugins", CRI_V1, "registry", "config_path").isMissingNode()) {
       problems.add(configFile + " has no 'version = 2' line, so containerd reads it as a version 1 config and"
           + " ignores [plugins.\"" + CRI_V1 + "\".registry] config_path; add 'version = 2' at the top and"
+          + " restart containerd");
+      return new Inspection(Optional.empty(), problems, notes);
+    }
+    if (configPath.isEmpty() && !mainConfigPath.isEmpty()) {
+      problems.add("config_path is set in " + table + " of " + configFile + ", but a file it imports has its own"
+          + " [plugins.\"" + registryPlugin(configVersion) + "\"] section, which replaces the whole section in"
+          + " containerd before 2.0, so config_path is not read; set config_path in that imported file too and"
           + " restart containerd");
       return new Inspection(Optional.empty(), problems, notes);
     }
@@ -78,7 +93,7 @@ final class ContainerdConfigInspector {
     Path certsDir = onHost(dirs[0]);
     if (dirs.length > 1) {
       notes.add("config_path lists several directories; registry-cache writes into the first, " + dirs[0]);
-      checkTransferService(kv, configPath, configVersion, version, problems, notes);
+      checkTransferService(config, configPath, configVersion, version, problems, notes);
     }
     if (version != null && compareVersions(version, "2.1") < 0) {
       notes.add("containerd " + version + (compareVersions(version, "2.0") < 0 ? " ignores" : " may ignore")
@@ -93,14 +108,15 @@ final class ContainerdConfigInspector {
    * (explicitly, or implied by settings the transfer service does not support). In that mode a
    * config_path with several directories has been reported not to be read (containerd issue 12415).
    */
-  private void checkTransferService(Map<List<String>, String> kv, String configPath, int configVersion, String version,
+  private void checkTransferService(ObjectNode config, String configPath, int configVersion, String version,
       List<String> problems, List<String> notes) {
-    List<String> images = List.of("plugins", IMAGES_V2);
-    boolean localPull = TomlLines.bool(kv.get(append(images, "use_local_image_pull"))).orElse(false)
-        || TomlLines.bool(kv.get(append(images, "discard_unpacked_layers"))).orElse(false)
-        || !TomlLines.bool(kv.get(append(images, "disable_snapshot_annotations"))).orElse(true)
-        || TomlLines.bool(kv.get(append(images, "image_pull_with_sync_fs"))).orElse(false)
-        || parseInt(kv.get(append(images, "max_concurrent_downloads"))).map(n -> n != 3).orElse(false);
+    JsonNode images = Toml.at(config, "plugins", IMAGES_V2);
+    JsonNode downloads = images.path("max_concurrent_downloads");
+    boolean localPull = images.path("use_local_image_pull").asBoolean(false)
+        || images.path("discard_unpacked_layers").asBoolean(false)
+        || !images.path("disable_snapshot_annotations").asBoolean(true)
+        || images.path("image_pull_with_sync_fs").asBoolean(false)
+        || downloads.isIntegralNumber() && downloads.asInt() != 3;
     if (localPull) {
       return;
     }
@@ -115,23 +131,85 @@ final class ContainerdConfigInspector {
     }
   }
 
-  private Map<List<String>, String> readWithImports(Path file, List<String> notes) throws IOException {
-    Map<List<String>, String> kv = new LinkedHashMap<>(TomlLines.keyValues(Files.readString(file, UTF_8)));
-    for (String pattern : TomlLines.strings(kv.get(List.of("imports")))) {
-      for (Path imported : expand(pattern)) {
-        try {
-          kv.putAll(TomlLines.keyValues(Files.readString(imported, UTF_8)));
-        } catch (IOException e) {
-          notes.add("cannot read imported containerd config " + imported + ": " + e.getMessage());
-        }
-      }
-    }
-    return kv;
+  /** The config_path of the registry plugin that the document's config version reads, or "". */
+  private static String configPath(ObjectNode config) {
+    JsonNode p = Toml.at(config, "plugins", registryPlugin(configVersion(config)), "registry", "config_path");
+    return p.isTextual() ? p.asText().strip() : "";
   }
 
-  /** An import pattern (a host path, '*' allowed in the file name) as files below the host root. */
-  private List<Path> expand(String pattern) throws IOException {
-    Path p = onHost(pattern);
+  private static int configVersion(ObjectNode config) {
+    JsonNode v = config.path("version");
+    return v.isIntegralNumber() ? v.asInt() : 1;
+  }
+
+  private static String registryPlugin(int configVersion) {
+    return configVersion >= 3 ? IMAGES_V2 : configVersion == 2 ? CRI_V1 : "cri";
+  }
+
+  /**
+   * containerd before 2.0 lets an imported file's plugin section replace the whole section of
+   * that plugin; 2.0 and later merge them key by key. Unknown version: judged by the config
+   * version (3 is only read by containerd 2).
+   */
+  private static boolean replacesPluginSections(String version, int configVersion) {
+    return version != null ? compareVersions(version, "2.0") < 0 : configVersion < 3;
+  }
+
+  /**
+   * The config as containerd loads it: the main file, then its imports (and theirs) in order,
+   * each merged over what came before; relative import paths are relative to the importing file.
+   */
+  private ObjectNode mergeImports(Path file, ObjectNode main, boolean replacePluginSections, List<String> notes)
+      throws IOException {
+    ObjectNode config = main.deepCopy();
+    Set<Path> loaded = new HashSet<>(Set.of(file));
+    ArrayDeque<Path> pending = new ArrayDeque<>(imports(file, main));
+    while (!pending.isEmpty()) {
+      Path imported = pending.removeFirst();
+      if (!loaded.add(imported)) {
+        continue;
+      }
+      ObjectNode other;
+      try {
+        other = Toml.read(imported);
+      } catch (Toml.InvalidTomlException e) {
+        throw e;
+      } catch (IOException e) {
+        notes.add("cannot read imported containerd config " + imported + ": " + e.getMessage());
+        continue;
+      }
+      merge(config, other, replacePluginSections);
+      pending.addAll(imports(imported, other));
+    }
+    return config;
+  }
+
+  private List<Path> imports(Path file, ObjectNode config) throws IOException {
+    List<Path> out = new ArrayList<>();
+    for (String pattern : Toml.strings(config.path("imports"))) {
+      out.addAll(expand(pattern.startsWith("/") ? onHost(pattern) : file.resolveSibling(pattern)));
+    }
+    return out;
+  }
+
+  /** Values of {@code from} over {@code to}; tables are merged key by key, plugin sections maybe whole. */
+  static void merge(ObjectNode to, ObjectNode from, boolean replacePluginSections) {
+    from.fields().forEachRemaining(e -> {
+      JsonNode mine = to.get(e.getKey());
+      JsonNode theirs = e.getValue();
+      if (replacePluginSections && e.getKey().equals("plugins") && mine instanceof ObjectNode m
+          && theirs.isObject()) {
+        m.setAll((ObjectNode) theirs);
+      } else if (mine instanceof ObjectNode m && theirs instanceof ObjectNode t) {
+        merge(m, t, false);
+      } else {
+        to.set(e.getKey(), theirs);
+      }
+    });
+  }
+
+  /** An import pattern ('*' and '?' allowed in the file name) as the files it names. */
+  private static List<Path> expand(Path p) throws IOException {
     String name = p.getFileName() == null ? "" : p.getFileName().toString();
     if (!name.contains("*") && !name.contains("?")) {
       return Files.isRegularFile(p) ? List.of(p) : List.of();

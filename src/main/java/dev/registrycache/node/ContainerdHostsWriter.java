@@ -1,7 +1,6 @@
 package dev.registrycache.node;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
+import dev.registrycache.files.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,11 +116,29 @@ public final class ContainerdHostsWriter {
       state.createDirectory(ns);
       changes.did("created " + dir);
     }
-    if (ManagedFiles.present(file) && !ManagedFiles.isManaged(file)) {
-      if (Files.isDirectory(file)) {
-        changes.warn("not configuring " + ns + ": " + file + " is a directory");
-        return;
+    boolean adminFile = ManagedFiles.present(file) && !ManagedFiles.isManaged(file);
+    if (adminFile && Files.isDirectory(file)) {
+      changes.warn("not configuring " + ns + ": " + file + " is a directory");
+      return;
+    }
+    // Read what is kept before anything is saved or written: an administrator's file that is not
+    // valid TOML stops this namespace here, with the node as it was.
+    Path previous = adminFile ? file : backup;
+    HostsToml.Existing existing = null;
+    if (plan.options().keepExistingHosts() && ManagedFiles.present(previous)) {
+      if (Files.isRegularFile(previous)) {
+        try {
+          existing = HostsToml.Existing.of(Toml.read(previous), plan.cacheUrl(), previous.toString());
+        } catch (Toml.InvalidTomlException e) {
+          changes.fail("not configuring " + ns + ": " + e.getMessage() + "; correct it (containerd cannot read"
+              + " it either) or run with --no-keep-existing-hosts");
+          return;
+        }
+      } else {
+        changes.warn("cannot keep the hosts of " + previous + ": not a regular file");
       }
+    }
+    if (adminFile) {
       state.ensureOwnDir();
       Path backupDir = backup.getParent();
       if (!Files.isDirectory(backupDir)) {
@@ -130,25 +147,16 @@ public final class ContainerdHostsWriter {
         }
         ManagedFiles.createDirectory(backupDir);
       }
-      ManagedFiles.copyPreserving(file, backup);
+      AtomicFiles.copyDurably(file, backup);
       changes.did("saved the existing " + file + " as " + backup);
     }
     boolean hasBackup = ManagedFiles.present(backup);
-    HostsToml.Existing existing = null;
-    if (hasBackup && plan.options().keepExistingHosts()) {
-      if (Files.isRegularFile(backup)) {
-        existing = HostsToml.Existing.parse(Files.readString(backup, UTF_8), plan.cacheUrl());
-      } else {
-        changes.warn("cannot keep the hosts of " + backup + ": not a regular file");
-      }
-    }
-    String server = defaultServer;
-    if (!explicitServer && existing != null && existing.server().isPresent()) {
-      server = existing.server().get();
-    }
+    String server = !explicitServer && existing != null && existing.server().isPresent()
+        ? existing.server().get() : defaultServer;
     String content = HostsToml.render(ns, server, plan.cacheUrl(), plan.options().dialTimeout(),
         hasBackup ? state.backupDisplayPath(ns) : null, existing);
-    if (ManagedFiles.writeIfChanged(file, content)) {
+    if (ManagedFiles.writeTomlIfChanged(file, content,
+        parsed -> HostsToml.verify(parsed, server, plan.cacheUrl(), file.toString()))) {
       changes.did("wrote " + file);
     }
   }
@@ -180,7 +188,7 @@ public final class ContainerdHostsWriter {
       changes.did("put back the previous " + file + " (ours had been deleted)");
     }
     ManagedFiles.deleteIfEmpty(backup.getParent());
-    ManagedFiles.removeStaleTemporaries(dir, "hosts.toml");
+    AtomicFiles.removeStaleTemporaries(dir, "hosts.toml");
     if (state.createdByUs(ns)) {
       if (ManagedFiles.deleteIfEmpty(dir)) {
         changes.did("removed " + dir);

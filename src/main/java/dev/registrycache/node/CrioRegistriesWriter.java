@@ -2,6 +2,9 @@ package dev.registrycache.node;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.registrycache.files.AtomicFiles;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.MalformedInputException;
@@ -58,7 +61,13 @@ public final class CrioRegistriesWriter {
       createdDir = true;
       changes.did("created " + confDir);
     }
-    if (ManagedFiles.writeIfChanged(file, render(plan, createdDir))) {
+    Set<String> names = new TreeSet<>(plan.registries().stream().map(NodeMirrorPlan.MirroredRegistry::name).toList());
+    if (ManagedFiles.writeTomlIfChanged(file, render(plan, createdDir), parsed -> {
+      if (!prefixesIn(parsed).equals(names)) {
+        throw new IllegalStateException("registry-cache would write " + file + " for " + prefixesIn(parsed)
+            + " instead of " + names + "; nothing was written");
+      }
+    })) {
       changes.did("wrote " + file);
     }
     reportConflicts(plan, changes);
@@ -68,7 +77,7 @@ public final class CrioRegistriesWriter {
   public ConfigChanges restore() throws IOException {
     ConfigChanges changes = new ConfigChanges();
     Path file = file();
-    ManagedFiles.removeStaleTemporaries(confDir, FILE_NAME);
+    AtomicFiles.removeStaleTemporaries(confDir, FILE_NAME);
     if (!ManagedFiles.present(file)) {
       return changes;
     }
@@ -100,47 +109,34 @@ public final class CrioRegistriesWriter {
     for (NodeMirrorPlan.MirroredRegistry r : plan.registries()) {
       sb.append('\n');
       sb.append("[[registry]]\n");
-      sb.append("prefix = ").append(HostsToml.quote(r.name())).append('\n');
+      sb.append("prefix = ").append(TomlWriter.quote(r.name())).append('\n');
       if (r.upstreamServer() == null) {
-        sb.append("location = ").append(HostsToml.quote(r.name())).append('\n');
+        sb.append("location = ").append(TomlWriter.quote(r.name())).append('\n');
       } else {
         URI u = URI.create(r.upstreamServer());
         String path = u.getRawPath() == null ? "" : u.getRawPath().replaceAll("/+$", "");
-        sb.append("location = ").append(HostsToml.quote(u.getRawAuthority() + path)).append('\n');
+        sb.append("location = ").append(TomlWriter.quote(u.getRawAuthority() + path)).append('\n');
         if ("http".equals(u.getScheme())) {
           sb.append("insecure = true\n");
         }
       }
       sb.append('\n');
       sb.append("[[registry.mirror]]\n");
-      sb.append("location = ").append(HostsToml.quote(plan.cacheEndpoint() + "/" + r.name())).append('\n');
+      sb.append("location = ").append(TomlWriter.quote(plan.cacheEndpoint() + "/" + r.name())).append('\n');
       sb.append("insecure = true\n");
     }
     return sb.toString();
   }
 
-  /** Prefixes of every {@code [[registry]]} entry in a registries.conf text (prefix defaults to location). */
-  static Set<String> prefixesIn(String text) {
+  /** Prefixes of every {@code [[registry]]} entry of a registries.conf (prefix defaults to location). */
+  static Set<String> prefixesIn(ObjectNode doc) {
     Set<String> out = new TreeSet<>();
-    String prefix = null;
-    String location = null;
-    boolean inEntry = false;
-    for (TomlLines.Line l : TomlLines.read(text + "\n[end-of-file]\n")) {
-      if (l.kind() == TomlLines.Kind.TABLE && !l.table().equals(List.of("registry", "mirror"))) {
-        if (inEntry) {
-          String p = prefix != null ? prefix : location;
-          if (p != null) {
-            out.add(p);
-          }
-        }
-        inEntry = l.table().equals(List.of("registry"));
-        prefix = null;
-        location = null;
-      } else if (inEntry && l.kind() == TomlLines.Kind.KEY_VALUE && l.table().equals(List.of("registry"))) {
-        if (l.key().equals(List.of("prefix"))) {
-          prefix = TomlLines.string(l.value()).orElse(null);
-        } else if (l.key().equals(List.of("location"))) {
-          location = TomlLines.string(l.value()).orElse(null);
+    JsonNode entries = doc.path("registry");
+    if (entries.isArray()) {
+      for (JsonNode r : entries) {
+        JsonNode p = r.path("prefix").isTextual() ? r.path("prefix") : r.path("location");
+        if (p.isTextual()) {
+          out.add(p.asText());
         }
       }
     }
@@ -163,7 +159,11 @@ public final class CrioRegistriesWriter {
       }
       Set<String> theirs;
       try {
-        theirs = prefixesIn(Files.readString(other, UTF_8));
+        theirs = prefixesIn(Toml.read(other));
+      } catch (Toml.InvalidTomlException e) {
+        changes.warn(e.getMessage() + "; CRI-O, podman and skopeo refuse to load their registry configuration"
+            + " while it is there");
+        continue;
       } catch (MalformedInputException e) {
         continue;
       }

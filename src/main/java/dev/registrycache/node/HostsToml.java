@@ -1,7 +1,12 @@
 package dev.registrycache.node;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -10,37 +15,42 @@ import java.util.Optional;
  *
  * <p>Layout: our header comment, {@code server}, the administrator's other top-level settings
  * (they apply to {@code server}), the cache as the first {@code [host]}, then the administrator's
- * tables verbatim. containerd tries hosts in file order and {@code server} last.
+ * hosts. containerd tries hosts in file order and {@code server} last.
  */
 final class HostsToml {
+  private static final List<String> ROOT = List.of();
+
   private HostsToml() {}
 
-  /** The parts of an existing {@code hosts.toml} that are kept when we put the cache in front. */
-  record Existing(Optional<String> server, List<String> topLevel, List<String> tables) {
-    static Existing parse(String text, String cacheHostUrl) {
-      List<String> top = new ArrayList<>();
-      List<String> tables = new ArrayList<>();
-      String server = null;
-      boolean inTables = false;
-      boolean skipping = false;
-      List<String> ourTable = List.of("host", cacheHostUrl);
-      for (TomlLines.Line l : TomlLines.read(text)) {
-        if (l.kind() == TomlLines.Kind.TABLE) {
-          inTables = true;
-          // A second [host."<cache>"] table would make the file invalid TOML: ours replaces it.
-          skipping = l.table().size() >= 2 && l.table().subList(0, 2).equals(ourTable);
+  /**
+   * The parts of an existing {@code hosts.toml} that are kept when we put the cache in front,
+   * read from its parsed tree, so hosts given as tables, dotted keys or inline tables all count.
+   *
+   * @param topLevel settings for {@code server} other than {@code server} itself
+   * @param hosts the {@code host} table without an entry for the cache
+   */
+  record Existing(Optional<String> server, ObjectNode topLevel, ObjectNode hosts) {
+    static Existing of(ObjectNode doc, String cacheHostUrl, String origin) throws Toml.InvalidTomlException {
+      ObjectNode top = doc.deepCopy();
+      JsonNode server = top.remove("server");
+      JsonNode host = top.remove("host");
+      ObjectNode hosts = top.objectNode();
+      if (host != null) {
+        if (!host.isObject()) {
+          throw new Toml.InvalidTomlException(origin + ": 'host' must be a table of hosts, not a "
+              + host.getNodeType().toString().toLowerCase(Locale.ROOT), null);
         }
-        if (!inTables) {
-          if (l.kind() == TomlLines.Kind.KEY_VALUE && l.key().equals(List.of("server"))) {
-            server = TomlLines.string(l.value()).orElse(null);
-          } else {
-            top.add(l.text());
+        hosts = (ObjectNode) host;
+        hosts.remove(cacheHostUrl); // a second entry for the cache: ours replaces it
+        for (var it = hosts.fields(); it.hasNext(); ) {
+          var e = it.next();
+          if (!e.getValue().isObject()) {
+            throw new Toml.InvalidTomlException(origin + ": host." + TomlWriter.key(e.getKey())
+                + " must be a table with the host's settings", null);
           }
-        } else if (!skipping) {
-          tables.add(l.text());
         }
       }
-      return new Existing(Optional.ofNullable(server), trimBlankLines(top), trimBlankLines(tables));
+      return new Existing(Optional.ofNullable(server).filter(JsonNode::isTextual).map(JsonNode::asText), top, hosts);
     }
   }
 
@@ -54,58 +64,62 @@ final class HostsToml {
    */
   static String render(String namespace, String server, String cacheUrl, String dialTimeout, String backupPath,
       Existing existing) {
-    StringBuilder sb = new StringBuilder();
-    sb.append(ManagedFiles.MARKER).append(" Do not edit: this file is rewritten by registry-cache\n");
-    sb.append("# and removed again when it stops (the node then uses what was here before).\n");
+    TomlWriter w = new TomlWriter();
+    w.line(ManagedFiles.MARKER + " Do not edit: this file is rewritten by registry-cache");
+    w.comment("and removed again when it stops (the node then uses what was here before).");
     if (ContainerdHostsWriter.DEFAULT_NAMESPACE.equals(namespace)) {
-      sb.append("# Registries without their own hosts.toml try the node-local cache first.\n");
+      w.comment("Registries without their own hosts.toml try the node-local cache first.");
     } else {
-      sb.append("# Pulls from ").append(namespace).append(" try the node-local cache first, then the server below.\n");
+      w.comment("Pulls from " + namespace + " try the node-local cache first, then the server below.");
     }
     if (backupPath != null) {
-      sb.append("# The previous hosts.toml is saved as ").append(backupPath).append(" and put back then.\n");
+      w.comment("The previous hosts.toml is saved as " + backupPath + " and put back then.");
     }
     if (server != null) {
-      sb.append("server = ").append(quote(server)).append('\n');
+      w.string(ROOT, "server", server);
     }
     if (existing != null && !existing.topLevel().isEmpty()) {
-      sb.append("# Settings kept from the previous hosts.toml:\n");
-      existing.topLevel().forEach(l -> sb.append(l).append('\n'));
+      w.comment("Settings kept from the previous hosts.toml:");
+      w.members(ROOT, existing.topLevel());
     }
-    sb.append('\n');
-    sb.append("[host.").append(quote(cacheUrl)).append("]\n");
-    sb.append("  capabilities = [\"pull\", \"resolve\"]\n");
+    List<String> cacheHost = List.of("host", cacheUrl);
+    w.blankLine().header(cacheHost);
+    w.keyValue(cacheHost, "capabilities", capabilities());
     if (dialTimeout != null && !dialTimeout.isEmpty()) {
-      sb.append("  dial_timeout = ").append(quote(dialTimeout)).append('\n');
+      w.string(cacheHost, "dial_timeout", dialTimeout);
     }
-    if (existing != null && !existing.tables().isEmpty()) {
-      sb.append('\n');
-      sb.append("# Hosts kept from the previous hosts.toml, tried after the cache:\n");
-      existing.tables().forEach(l -> sb.append(l).append('\n'));
-    }
-    return sb.toString();
-  }
-
-  static String quote(String s) {
-    StringBuilder sb = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      if (c == '"' || c == '\\') {
-        sb.append('\\');
+    if (existing != null && !existing.hosts().isEmpty()) {
+      w.blankLine().comment("Hosts kept from the previous hosts.toml, tried after the cache:");
+      boolean first = true;
+      for (var it = existing.hosts().fields(); it.hasNext(); ) {
+        var e = it.next();
+        if (!first) {
+          w.blankLine();
+        }
+        first = false;
+        w.table(List.of("host", e.getKey()), (ObjectNode) e.getValue());
       }
-      sb.append(c);
     }
-    return sb.append('"').toString();
+    return w.toString();
   }
 
-  private static List<String> trimBlankLines(List<String> lines) {
-    int from = 0;
-    int to = lines.size();
-    while (from < to && lines.get(from).isBlank()) {
-      from++;
+  /**
+   * Checks that a rendered file, parsed again, says what it should: the cache is the first host
+   * and {@code server} is the intended one. Guards the layout against settings that would move
+   * the cache behind another host.
+   */
+  static void verify(ObjectNode parsed, String server, String cacheUrl, String origin) {
+    List<String> hosts = new ArrayList<>();
+    Toml.at(parsed, "host").fieldNames().forEachRemaining(hosts::add);
+    String actualServer = parsed.path("server").isTextual() ? parsed.path("server").asText() : null;
+    if (hosts.isEmpty() || !hosts.get(0).equals(cacheUrl) || !Objects.equals(actualServer, server)) {
+      throw new IllegalStateException("registry-cache would write " + origin + " with hosts " + hosts
+          + " and server " + actualServer + " instead of " + cacheUrl + " first and server " + server
+          + "; nothing was written");
     }
-    while (to > from && lines.get(to - 1).isBlank()) {
-      to--;
-    }
-    return List.copyOf(lines.subList(from, to));
+  }
+
+  private static JsonNode capabilities() {
+    return JsonNodeFactory.instance.arrayNode().add("pull").add("resolve");
   }
 }

@@ -3,30 +3,27 @@ package dev.registrycache.node;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
-import static java.nio.file.StandardCopyOption.COPY_ATTRIBUTES;
 import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.registrycache.files.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 
 /**
  * File operations for configuration that other programs read while we change it: every file we
- * own starts with {@link #MARKER}; writes go to a temporary file in the same directory, are
- * fsynced and renamed over the target, so a reader sees the old or the new file, never a part.
- * A write whose bytes equal the current file does nothing (the mtime stays).
+ * own starts with {@link #MARKER}; writes and copies go through {@link AtomicFiles} (fsynced,
+ * renamed over the target), so a reader sees the old or the new file, never a part. A write
+ * whose bytes equal the current file does nothing (the mtime stays).
  */
 final class ManagedFiles {
   /** First characters of every file registry-cache writes into runtime configuration. */
@@ -35,7 +32,6 @@ final class ManagedFiles {
   private static final byte[] MARKER_BYTES = MARKER.getBytes(UTF_8);
   private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-r--r--");
   private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
-  private static final String TEMP_SUFFIX = ".registry-cache.tmp";
 
   private ManagedFiles() {}
 
@@ -55,66 +51,45 @@ final class ManagedFiles {
   }
 
   /**
-   * Atomically replaces {@code target} with {@code content} unless it already holds exactly
-   * these bytes. Returns whether the file changed.
+   * Atomically and durably replaces {@code target} with {@code content} (mode 0644) unless it
+   * already holds exactly these bytes. Returns whether the file changed.
    */
   static boolean writeIfChanged(Path target, String content) throws IOException {
     byte[] bytes = content.getBytes(UTF_8);
     if (Files.isRegularFile(target, NOFOLLOW_LINKS) && Arrays.equals(Files.readAllBytes(target), bytes)) {
       return false;
     }
-    Path dir = target.getParent();
-    removeStaleTemporaries(dir, target.getFileName().toString());
-    Path tmp = tempPath(target);
-    try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
-      Files.setPosixFilePermissions(tmp, FILE_MODE);
-      Files.move(tmp, target, ATOMIC_MOVE, REPLACE_EXISTING);
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(tmp);
-      throw e;
-    }
-    syncDirectory(dir);
+    AtomicFiles.removeStaleTemporaries(target.getParent(), target.getFileName().toString());
+    AtomicFiles.writeDurably(target, bytes, FILE_MODE);
     return true;
   }
 
   /**
-   * Copies {@code source} (a file or a symbolic link, with its mode and times) to {@code target}
-   * atomically, replacing what is there.
+   * {@link #writeIfChanged} for a TOML file: the content is parsed first and handed to
+   * {@code check}; content that does not parse (or that {@code check} rejects) is a bug in what
+   * we render, reported with the file's name, and nothing is written.
    */
-  static void copyPreserving(Path source, Path target) throws IOException {
-    Path tmp = tempPath(target);
+  static boolean writeTomlIfChanged(Path target, String content, Consumer<ObjectNode> check) throws IOException {
+    ObjectNode parsed;
     try {
-      Files.copy(source, tmp, COPY_ATTRIBUTES, NOFOLLOW_LINKS);
-      if (Files.isRegularFile(tmp, NOFOLLOW_LINKS)) {
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-          ch.force(true);
-        }
-      }
-      Files.move(tmp, target, ATOMIC_MOVE, REPLACE_EXISTING);
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(tmp);
-      throw e;
+      parsed = Toml.parse(content, "the " + target.getFileName() + " registry-cache would write to " + target);
+    } catch (Toml.InvalidTomlException e) {
+      throw new Toml.InvalidTomlException(e.getMessage() + "; nothing was written", e);
     }
-    syncDirectory(target.getParent());
+    check.accept(parsed);
+    return writeIfChanged(target, content);
   }
 
   /** Renames {@code source} over {@code target} (same file system), keeping its bytes and mode. */
   static void moveOver(Path source, Path target) throws IOException {
     Files.move(source, target, ATOMIC_MOVE, REPLACE_EXISTING);
-    syncDirectory(target.getParent());
-    syncDirectory(source.getParent());
+    AtomicFiles.syncDirectory(target.getParent());
+    AtomicFiles.syncDirectory(source.getParent());
   }
 
   static void delete(Path file) throws IOException {
     if (Files.deleteIfExists(file)) {
-      syncDirectory(file.getParent());
+      AtomicFiles.syncDirectory(file.getParent());
     }
   }
 
@@ -122,48 +97,19 @@ final class ManagedFiles {
   static void createDirectory(Path dir) throws IOException {
     Files.createDirectory(dir);
     Files.setPosixFilePermissions(dir, DIR_MODE);
-    syncDirectory(dir.getParent());
+    AtomicFiles.syncDirectory(dir.getParent());
   }
 
   /** Deletes {@code dir} if it is empty; true when it is gone afterwards. */
   static boolean deleteIfEmpty(Path dir) throws IOException {
     try {
       Files.delete(dir);
-      syncDirectory(dir.getParent());
+      AtomicFiles.syncDirectory(dir.getParent());
       return true;
     } catch (NoSuchFileException e) {
       return true;
     } catch (DirectoryNotEmptyException e) {
       return false;
-    }
-  }
-
-  static void syncDirectory(Path dir) throws IOException {
-    if (dir == null || !Files.isDirectory(dir)) {
-      return;
-    }
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // Some file systems refuse fsync on a directory; the rename itself already happened.
-    }
-  }
-
-  private static Path tempPath(Path target) {
-    String name = "." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
-        + TEMP_SUFFIX;
-    return target.resolveSibling(name);
-  }
-
-  /** Temporary files left behind by a process that was killed between write and rename. */
-  static void removeStaleTemporaries(Path dir, String targetName) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      return;
-    }
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "." + targetName + ".*" + TEMP_SUFFIX)) {
-      for (Path p : entries) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 }

@@ -11,7 +11,8 @@ import java.util.Objects;
  *   <li>containerd: {@link ContainerdHostsWriter} into {@code options.containerdCertsDir()};
  *   <li>CRI-O, podman, skopeo: {@link CrioRegistriesWriter} into {@code options.registriesConfDir()},
  *       then, if {@code options.reloadCrio()} and the drop-in changed, {@link CrioReloader};
- *   <li>Docker Engine: nothing is written ({@link DockerDaemonSnippet}).
+ *   <li>Docker Engine: nothing is written ({@code daemon.json} is read only when dockerd starts;
+ *       {@link RuntimeDetector} says what to add).
  * </ul>
  *
  * Both operations are idempotent and keep everything they need on disk, so {@link #restore()} works
@@ -29,10 +30,6 @@ public final class NodeMirrorConfigurator {
   public NodeMirrorConfigurator(NodeMirrorPlan plan, CrioReloader crioReloader) {
     this.plan = Objects.requireNonNull(plan, "plan");
     this.crioReloader = Objects.requireNonNull(crioReloader, "crioReloader");
-  }
-
-  public NodeMirrorPlan plan() {
-    return plan;
   }
 
   /**
@@ -80,6 +77,9 @@ public final class NodeMirrorConfigurator {
   }
 
   private static String describe(Exception e) {
+    if (e instanceof Toml.InvalidTomlException) {
+      return e.getMessage(); // names the file and the line already
+    }
     return e.getClass().getSimpleName() + ": " + e.getMessage();
   }
 }

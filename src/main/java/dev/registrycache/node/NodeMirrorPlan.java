@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -71,10 +70,6 @@ public record NodeMirrorPlan(String cacheEndpoint, List<MirroredRegistry> regist
 
     public static MirroredRegistry of(String name) {
       return new MirroredRegistry(name, null);
-    }
-
-    public Optional<String> upstream() {
-      return Optional.ofNullable(upstreamServer);
     }
 
     /** The fallback containerd uses: the given upstream, else the registry's own HTTPS address. */

@@ -1,7 +1,6 @@
 package dev.registrycache.node;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.registrycache.node.NodeRuntimes.Distribution;
 import dev.registrycache.node.NodeRuntimes.Runtime;
 import java.io.IOException;
@@ -175,14 +174,13 @@ public final class RuntimeDetector {
     for (Path f : files) {
       try {
         if (Files.isRegularFile(f)) {
-          String raw = TomlLines.keyValues(Files.readString(f, UTF_8))
-              .get(List.of("crio", "image", "auto_reload_registries"));
-          if (raw != null) {
-            value = TomlLines.bool(raw).orElse(value);
+          JsonNode v = Toml.at(Toml.read(f), "crio", "image", "auto_reload_registries");
+          if (v.isBoolean()) {
+            value = v.asBoolean();
           }
         }
       } catch (IOException e) {
-        // unreadable file: it does not tell us anything
+        // unreadable or not TOML: it does not tell us anything (CRI-O reports it itself)
       }
     }
     return Boolean.TRUE.equals(value);

@@ -1,5 +1,6 @@
 package dev.registrycache.oci;
 
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -9,12 +10,15 @@ import java.util.function.Predicate;
  * for a mirror location {@code HOST:PORT/quay.io}, or containerd's {@code /quay.io/v2/...});
  * otherwise the default registry (what Docker's {@code registry-mirrors} sends).
  *
- * <p>Only GET and HEAD exist on a pull-through cache: everything else is {@code UNSUPPORTED}.
+ * <p>Only GET and HEAD exist on a pull-through cache: everything else is {@code UNSUPPORTED}
+ * (a push with a malformed name or reference first gets the 400 the spec names for it).
  * Names, tags and digests are checked against the spec's grammar, which also rules out any
  * path that could escape the storage directory ({@code ..}, {@code /}, {@code %2F}).
  */
 public final class DistributionPathParser {
   public static final String DOCKER_HUB = "docker.io";
+  /** The methods of the push side of the API: refused, but only after validation. */
+  private static final Set<String> PUSH_METHODS = Set.of("PUT", "POST", "PATCH", "DELETE");
 
   private final Predicate<String> isRegistry;
   private final String defaultRegistry;
@@ -25,35 +29,31 @@ public final class DistributionPathParser {
   }
 
   /**
-   * Parses a request. Methods other than GET and HEAD are refused: with the spec's 400 code when
-   * their name, reference or digest is malformed (as a registry would answer), else 405
-   * {@code UNSUPPORTED}. A manifest tag that cannot exist is 404 {@code MANIFEST_UNKNOWN} to a
-   * GET or HEAD, as the OCI conformance suite expects.
+   * The request {@code method} and {@code uri} stand for. A push ({@code PUT}, {@code POST},
+   * {@code PATCH}, {@code DELETE}) is validated like a pull, so that a malformed name or
+   * reference gets the spec's 400 code, and is then refused as {@code UNSUPPORTED}; any other
+   * method is refused at once. A manifest reference that can name nothing is 404
+   * {@code MANIFEST_UNKNOWN} to a GET or HEAD, as the OCI conformance suite expects.
    */
   public DistributionRequest parse(String method, String uri) {
     boolean head = method.equals("HEAD");
-    if (!head && !method.equals("GET")) {
-      try {
-        parsePath(false, uri);
-      } catch (OciException e) {
-        if (e.error().status() == 400) {
-          throw e;
-        }
-      }
-      throw new OciException(ErrorCode.UNSUPPORTED,
-          method + " is not supported: this is a read-only pull-through cache");
+    boolean push = !head && !method.equals("GET");
+    if (push && !PUSH_METHODS.contains(method)) {
+      throw unsupported(method);
     }
-    try {
-      return parsePath(head, uri);
-    } catch (OciException e) {
-      if (e.error().code() == ErrorCode.TAG_INVALID) {
-        throw new OciException(ErrorCode.MANIFEST_UNKNOWN, e.error().message() + ": no such manifest");
-      }
-      throw e;
+    DistributionRequest r = parsePath(head, push, uri);
+    if (push) {
+      throw unsupported(method);
     }
+    return r;
   }
 
-  private DistributionRequest parsePath(boolean head, String uri) {
+  private static OciException unsupported(String method) {
+    return new OciException(ErrorCode.UNSUPPORTED,
+        method + " is not supported: this is a read-only pull-through cache");
+  }
+
+  private DistributionRequest parsePath(boolean head, boolean push, String uri) {
     int q = uri.indexOf('?');
     String path = q < 0 ? uri : uri.substring(0, q);
     String query = q < 0 ? null : uri.substring(q + 1);
@@ -121,13 +121,10 @@ public final class DistributionPathParser {
       kind = DistributionRequest.Kind.BLOB;
       name = rest.substring(0, i);
       reference = rest.substring(i + "/blobs/".length());
-      if (reference.startsWith("uploads")) {
-        throw new OciException(ErrorCode.UNSUPPORTED,
-            "blob uploads are not supported: this is a read-only pull-through cache");
-      }
-    } else if (rest.contains("/blobs/uploads")) {
-      throw new OciException(ErrorCode.UNSUPPORTED,
-          "blob uploads are not supported: this is a read-only pull-through cache");
+    } else if ((i = rest.lastIndexOf("/blobs/uploads")) > 0) {
+      kind = DistributionRequest.Kind.BLOB;
+      name = rest.substring(0, i);
+      reference = "uploads";
     } else {
       throw new OciException(ErrorCode.NAME_UNKNOWN, "unknown distribution API path: " + path);
     }
@@ -141,13 +138,21 @@ public final class DistributionPathParser {
 
     Digest digest = null;
     if (kind == DistributionRequest.Kind.BLOB) {
+      if (reference.equals("uploads") || reference.startsWith("uploads/")) {
+        if (push) { // the digest an upload would be committed or mounted as
+          for (String param : new String[] {"digest", "mount"}) {
+            String given = queryParam(query, param);
+            if (given != null) {
+              parseDigest(given);
+            }
+          }
+        }
+        throw new OciException(ErrorCode.UNSUPPORTED,
+            "blob uploads are not supported: this is a read-only pull-through cache");
+      }
       digest = parseDigest(reference);
     } else if (kind == DistributionRequest.Kind.MANIFEST) {
-      if (Digest.looksLikeDigest(reference)) {
-        digest = parseDigest(reference);
-      } else if (!RepositoryName.isValidTag(reference)) {
-        throw new OciException(ErrorCode.TAG_INVALID, "invalid tag: " + reference);
-      }
+      digest = manifestReference(reference, push);
     }
     return new DistributionRequest(kind, head, registry, name, reference, digest,
         pageSize(query), queryParam(query, "last"));
@@ -166,6 +171,30 @@ public final class DistributionPathParser {
       case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com" -> DOCKER_HUB;
       default -> n;
     };
+  }
+
+  /**
+   * The digest of a manifest reference, or null for a tag. A reference that is neither names no
+   * manifest: a pull gets {@code MANIFEST_UNKNOWN} (what the OCI conformance suite expects for
+   * {@code .INVALID_MANIFEST_NAME}), a push the 400 the spec gives its mistake.
+   */
+  private static Digest manifestReference(String reference, boolean push) {
+    if (Digest.looksLikeDigest(reference)) {
+      try {
+        return Digest.parse(reference);
+      } catch (IllegalArgumentException e) {
+        throw push ? new OciException(ErrorCode.DIGEST_INVALID, e.getMessage())
+            : new OciException(ErrorCode.MANIFEST_UNKNOWN, "no manifest can be named " + reference
+                + ": " + e.getMessage());
+      }
+    }
+    if (!RepositoryName.isValidTag(reference)) {
+      throw push ? new OciException(ErrorCode.MANIFEST_INVALID,
+              reference + " is neither a valid tag nor a digest")
+          : new OciException(ErrorCode.MANIFEST_UNKNOWN, "no manifest can be named " + reference
+              + ": it is neither a valid tag nor a digest");
+    }
+    return null;
   }
 
   private static Digest parseDigest(String reference) {

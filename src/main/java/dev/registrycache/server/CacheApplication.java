@@ -7,6 +7,7 @@ import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.metrics.CacheMetrics;
 import dev.registrycache.oci.DistributionPathParser;
 import dev.registrycache.store.BlobIndex;
+import dev.registrycache.store.Bookkeeping;
 import dev.registrycache.store.FileSystemBlobStore;
 import dev.registrycache.store.ManifestStore;
 import dev.registrycache.store.TagStore;
@@ -54,7 +55,7 @@ public final class CacheApplication implements AutoCloseable {
     this.config = config;
     long t0 = System.nanoTime();
     prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    metrics = new CacheMetrics(prometheus);
+    metrics = new CacheMetrics(prometheus, CacheContext.byName(config).keySet());
     io = Executors.newCachedThreadPool(daemon("cache-io"));
     maintenance = Executors.newSingleThreadScheduledExecutor(daemon("cache-maintenance"));
 
@@ -66,13 +67,15 @@ public final class CacheApplication implements AutoCloseable {
         config.storagePath(), blobs, index.totalBytes(), config.maxSizeBytes(), config.minFreeBytes());
     ManifestStore manifests = new ManifestStore(config.storagePath(), store, index, 8L << 20);
     TagStore tags = new TagStore(config.storagePath());
+    LOG.info("storage {}: {}", config.storagePath(), Bookkeeping.open(index, manifests, tags));
     UpstreamClient upstream = new UpstreamClient(config, metrics, io);
 
     BlobService blobService = new BlobService(config, store, index, upstream, metrics, maintenance, io,
         () -> maintenance.execute(this::evict));
     ManifestService manifestService = new ManifestService(config, manifests, tags, upstream, metrics, io);
 
-    metrics.gauge("store_size_bytes", "Bytes of blobs and manifests on disk", index, BlobIndex::totalBytes);
+    metrics.gauge("store_size_bytes", "Bytes of blobs, manifests, tags and their directories on disk",
+        index, BlobIndex::totalBytes);
     metrics.gauge("store_blobs", "Blobs and manifests on disk", index, BlobIndex::count);
     metrics.gauge("store_limit_bytes", "Configured maximum store size", config, CacheConfig::maxSizeBytes);
     metrics.gauge("downloads_in_flight", "Blobs being fetched from upstream", blobService, BlobService::inFlightCount);

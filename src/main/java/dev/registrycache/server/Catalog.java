@@ -1,19 +1,18 @@
 package dev.registrycache.server;
 
 import dev.registrycache.oci.DistributionRequest;
-import dev.registrycache.oci.Json;
+import dev.registrycache.oci.JsonBodies;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * {@code GET /v2/_catalog}: the repositories this cache holds, as {@code REGISTRY/REPO}
+ * {@code GET /v2/_catalog}: the repositories this cache can serve (at least one tag whose
+ * manifest is stored), as {@code REGISTRY/REPO}
  * (which are valid path-prefix names: {@code /v2/quay.io/org/app/...} reaches them), with the
  * spec's {@code n}/{@code last} pagination and {@code Link} header.
  */
@@ -22,12 +21,7 @@ final class Catalog {
 
   static CompletableFuture<FullHttpResponse> answer(CacheContext cache, DistributionRequest d) {
     return CompletableFuture.supplyAsync(() -> {
-      List<String> all;
-      try {
-        all = cache.tags().repositories();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      List<String> all = cache.tags().repositories();
       int from = 0;
       if (d.last() != null) {
         while (from < all.size() && all.get(from).compareTo(d.last()) <= 0) {
@@ -35,13 +29,8 @@ final class Catalog {
         }
       }
       int to = d.pageSize() < 0 ? all.size() : Math.min(all.size(), from + d.pageSize());
-      StringBuilder sb = new StringBuilder("{\"repositories\":[");
-      for (int i = from; i < to; i++) {
-        sb.append(i > from ? "," : "").append(Json.quote(all.get(i)));
-      }
-      sb.append("]}\n");
       FullHttpResponse r = Responses.full(HttpResponseStatus.OK, Responses.JSON,
-          sb.toString().getBytes(StandardCharsets.UTF_8), false);
+          JsonBodies.catalog(all.subList(from, to)), false);
       if (to < all.size() && to > from) {
         r.headers().set("Link", "</v2/_catalog?last="
             + URLEncoder.encode(all.get(to - 1), StandardCharsets.UTF_8) + "&n=" + d.pageSize()

@@ -3,7 +3,6 @@ package dev.registrycache.server;
 import dev.registrycache.cache.BlobService;
 import dev.registrycache.cache.ManifestResult;
 import dev.registrycache.config.RegistryConfig;
-import dev.registrycache.metrics.CacheMetrics;
 import dev.registrycache.oci.ByteRange;
 import dev.registrycache.oci.DistributionRequest;
 import dev.registrycache.oci.ErrorCode;
@@ -110,7 +109,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     Exchange ex = new Exchange(req, keepAlive);
     current = ex;
     if (!req.decoderResult().isSuccess()) {
-      OciError err = RequestErrors.undecodable(req.decoderResult().cause());
+      OciError err = Responses.undecodable(req.decoderResult().cause());
       ex.status = err.status();
       respond(ex, Responses.error(err, false), false);
       return;
@@ -380,9 +379,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void log(Exchange ex) {
-    // a label only for configured registries: ?ns=<anything> must not create meters
-    cache.metrics().request(ex.registry == null || cache.registries().containsKey(ex.registry)
-        ? ex.registry : CacheMetrics.OTHER_REGISTRY, ex.kind, ex.status);
+    cache.metrics().request(ex.registry, ex.kind, ex.status); // unmirrored names count as 'other'
     AccessLog log = cache.accessLog();
     if (log != null) {
       String client = ctx.channel().remoteAddress() instanceof InetSocketAddress a

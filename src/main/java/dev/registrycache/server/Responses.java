@@ -1,5 +1,6 @@
 package dev.registrycache.server;
 
+import dev.registrycache.oci.ErrorCode;
 import dev.registrycache.oci.OciError;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -12,6 +13,8 @@ import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
 
 /** Building responses: the headers every answer carries, and OCI error bodies. */
@@ -71,6 +74,19 @@ final class Responses {
       r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
     }
     return r;
+  }
+
+  /** The answer to a request the HTTP codec could not decode: words for people, no exception. */
+  static OciError undecodable(Throwable cause) {
+    if (cause instanceof TooLongHttpLineException) {
+      return new OciError(ErrorCode.NAME_INVALID, 414, "the request line is longer than "
+          + CacheServerInitializer.MAX_LINE_BYTES + " bytes; no repository name is that long");
+    }
+    if (cause instanceof TooLongHttpHeaderException) {
+      return new OciError(ErrorCode.UNSUPPORTED, 431, "the request headers are larger than "
+          + CacheServerInitializer.MAX_HEADER_BYTES + " bytes together");
+    }
+    return new OciError(ErrorCode.UNSUPPORTED, 400, "malformed HTTP request");
   }
 
   static String etag(String digest) {

@@ -3,7 +3,7 @@ package dev.registrycache.server;
 import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.oci.DistributionRequest;
 import dev.registrycache.oci.ErrorCode;
-import dev.registrycache.oci.Json;
+import dev.registrycache.oci.JsonBodies;
 import dev.registrycache.oci.OciError;
 import dev.registrycache.oci.OciException;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -65,13 +65,7 @@ final class TagList {
           "cannot list tags of " + d.repository() + ": upstream " + reg.name() + " " + why));
     }
     cache.metrics().staleServed(reg.name(), "tags-list");
-    StringBuilder sb = new StringBuilder("{\"name\":").append(Json.quote(d.repository())).append(",\"tags\":[");
-    for (int i = 0; i < tags.size(); i++) {
-      sb.append(i > 0 ? "," : "").append(Json.quote(tags.get(i)));
-    }
-    sb.append("]}\n");
-    return Responses.full(HttpResponseStatus.OK, Responses.JSON,
-        sb.toString().getBytes(StandardCharsets.UTF_8), false);
+    return Responses.full(HttpResponseStatus.OK, Responses.JSON, JsonBodies.tagList(d.repository(), tags), false);
   }
 
   /** Upstream's next-page link names its own path; clients must come back to us with our prefix. */

@@ -8,8 +8,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,10 +27,18 @@ public final class BlobIndex {
   /** Last-use times closer than this to the file's mtime are not written back. */
   private static final long PERSIST_GRANULARITY_MS = 60 * 60 * 1000L;
 
+  /**
+   * What a small bookkeeping file or a directory is counted as: one block, the least most file
+   * systems allocate for it.
+   */
+  public static final long BLOCK = 4096;
+
   private final BlobStore store;
   private final ConcurrentHashMap<Digest, Entry> entries = new ConcurrentHashMap<>();
-  private final AtomicLong totalBytes = new AtomicLong();
+  private final AtomicLong blobBytes = new AtomicLong();
   private final AtomicLong evictions = new AtomicLong();
+  private final List<LongSupplier> bookkeeping = new CopyOnWriteArrayList<>();
+  private volatile Consumer<Digest> evictionListener = d -> { };
 
   /** One stored blob, as the index sees it. */
   public static final class Entry {
@@ -76,7 +86,7 @@ public final class BlobIndex {
   /** Loads every stored blob; returns how many. */
   public int rebuild() throws IOException {
     entries.clear();
-    totalBytes.set(0);
+    blobBytes.set(0);
     store.forEach(this::add);
     return entries.size();
   }
@@ -97,19 +107,37 @@ public final class BlobIndex {
   public void add(StoredBlob blob) {
     Entry fresh = new Entry(blob);
     Entry old = entries.put(blob.digest(), fresh);
-    totalBytes.addAndGet(blob.size() - (old == null ? 0 : old.size()));
+    blobBytes.addAndGet(blob.size() - (old == null ? 0 : old.size()));
   }
 
   /** Drops a blob the disk no longer has (deleted behind our back). */
   public void forget(Digest digest) {
     Entry old = entries.remove(digest);
     if (old != null) {
-      totalBytes.addAndGet(-old.size());
+      blobBytes.addAndGet(-old.size());
     }
   }
 
+  /** Bytes stored: the blobs and the bookkeeping beside them (tags, media types, directories). */
   public long totalBytes() {
-    return totalBytes.get();
+    long t = blobBytes.get();
+    for (LongSupplier b : bookkeeping) {
+      t += b.getAsLong();
+    }
+    return t;
+  }
+
+  /** Counts {@code bytes} (files kept beside the blobs) toward the size eviction enforces. */
+  public void countAlso(LongSupplier bytes) {
+    bookkeeping.add(bytes);
+  }
+
+  /**
+   * Told of every blob eviction, right after the file was deleted (on the evicting thread),
+   * to collect what lived only for that blob; it may make {@link #countAlso} sources shrink.
+   */
+  public void onEviction(Consumer<Digest> listener) {
+    this.evictionListener = listener;
   }
 
   public int count() {
@@ -128,14 +156,14 @@ public final class BlobIndex {
    */
   public synchronized List<Digest> evict(long maxBytes, LongSupplier freeBytes, long minFree) {
     List<Digest> evicted = new ArrayList<>();
-    if (totalBytes.get() <= maxBytes && freeBytes.getAsLong() >= minFree) {
+    if (totalBytes() <= maxBytes && freeBytes.getAsLong() >= minFree) {
       return evicted;
     }
     List<Entry> byAge = new ArrayList<>(entries.values());
     byAge.sort(Comparator.comparingLong(Entry::lastUsed));
     long free = freeBytes.getAsLong();
     for (Entry e : byAge) {
-      if (totalBytes.get() <= maxBytes && free >= minFree) {
+      if (totalBytes() <= maxBytes && free >= minFree) {
         break;
       }
       if (e.readers() > 0) {
@@ -149,15 +177,20 @@ public final class BlobIndex {
         continue;
       }
       if (entries.remove(d, e)) {
-        totalBytes.addAndGet(-e.size());
+        blobBytes.addAndGet(-e.size());
         free = free > Long.MAX_VALUE - e.size() ? Long.MAX_VALUE : free + e.size();
         evictions.incrementAndGet();
         evicted.add(d);
+        try {
+          evictionListener.accept(d);
+        } catch (RuntimeException ex) {
+          LOG.warn("collecting what belonged to {} failed: {}", d, ex.toString());
+        }
       }
     }
     if (!evicted.isEmpty()) {
       LOG.info("evicted {} blob(s); cache now {} bytes in {} blobs", evicted.size(),
-          totalBytes.get(), entries.size());
+          totalBytes(), entries.size());
     }
     return evicted;
   }

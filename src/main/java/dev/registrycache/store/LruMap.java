@@ -34,6 +34,10 @@ public final class LruMap<K, V> {
     map.put(key, value);
   }
 
+  public synchronized void remove(K key) {
+    map.remove(key);
+  }
+
   public synchronized void remove(K key, V value) {
     map.remove(key, value);
   }

@@ -167,6 +167,31 @@ class BrokenDownloadTest extends CacheTestBase {
   }
 
   @Test
+  void upstreamSilentBeforeItsAnswerIsGivenUpAfterTheIdleTimeoutNotTheResponseTimeout()
+      throws Exception {
+    upstream.behave(blobPath(REPO, digest), UpstreamBehavior.SILENT);
+
+    long t0 = System.nanoTime();
+    RawHttp.Response r = RawHttp.get(cache.address(), target, CLIENT_WAIT);
+    long waited = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals(504, r.status(), new String(r.body()));
+    assertEquals("UNAVAILABLE", CacheClient.errorCode(r.body()));
+    assertTrue(r.complete(), "a whole error answer");
+    assertTrue(waited >= 900 && waited < 5000,
+        "given up after the 1 s idle timeout, not the 10 s response timeout: " + waited + " ms");
+    assertEquals(1.0, cache.metrics().count("upstream_errors", "registry", "docker.io", "reason", "stalled"));
+    assertNothingStored(digest);
+    awaitTrue("single-flight entry cleared", () -> cache.metrics().registry()
+        .find("registry_cache_downloads_in_flight").gauge().value() == 0);
+
+    upstream.normal(blobPath(REPO, digest));
+    RawHttp.Response again = RawHttp.get(cache.address(), target, CLIENT_WAIT);
+    assertEquals(200, again.status());
+    assertArrayEquals(bytes, again.body());
+    assertEquals(2, upstream.count("GET", blobPath(REPO, digest)), "a fresh download, not the given-up one");
+  }
+
+  @Test
   void manifestWithWrongContentForItsDigestIsRefused() {
     byte[] manifest = TestContent.manifest(TestContent.OCI_MANIFEST, "wrong");
     String manifestDigest = upstream.manifest(REPO, "v1", TestContent.OCI_MANIFEST, manifest);

@@ -3,6 +3,7 @@ package dev.registrycache.it;
 import static dev.registrycache.it.FakeUpstream.blobPath;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.server.CacheApplication;
@@ -72,6 +73,42 @@ class EvictionTest extends CacheTestBase {
     assertWithinLimit(small);
   }
 
+  @Test
+  void anEvictedManifestTakesItsTagsAndRepositoryWithItAndLeavesTheCatalog() throws Exception {
+    FakeUpstream upstream = upstream();
+    CacheApplication cache = start(setup().registry("docker.io", upstream.url()).maxSize(LIMIT));
+    CacheClient client = new CacheClient(cache.address());
+    byte[] manifest = TestContent.manifest(TestContent.OCI_MANIFEST, "evicted");
+    String manifestDigest = upstream.manifest("library/old", "v1", TestContent.OCI_MANIFEST, manifest);
+    assertEquals(200, client.get("/v2/library/old/manifests/v1").statusCode());
+    Path tag = storage().resolve("repositories/docker.io/library/old/_manifests/tags/v1");
+    Path type = storage().resolve("manifest-types/sha256").resolve(TestContent.hex(manifestDigest));
+    assertTrue(Files.exists(tag) && Files.exists(type));
+    assertEquals("docker.io/library/old", catalog(client).get(0).asText());
+    Thread.sleep(20); // the manifest is now the least recently used
+
+    for (int i = 0; i < 3; i++) {
+      byte[] b = TestContent.random(SIZE, 60 + i);
+      pull(cache, b, upstream.blob(REPO, b));
+    }
+
+    awaitTrue("the manifest evicted", () -> !Files.exists(storedFile(manifestDigest)));
+    Path repository = storage().resolve("repositories/docker.io/library/old");
+    awaitTrue("its tag and repository collected", () -> !Files.exists(repository));
+    assertFalse(Files.exists(type), "its media-type file collected");
+    assertEquals(0, catalog(client).size(), "nothing left to serve is listed");
+    assertWithinLimit(cache);
+
+    assertArrayEquals(manifest, client.get("/v2/library/old/manifests/v1").body(), "fetched again");
+    assertEquals(2, upstream.count("GET", FakeUpstream.manifestPath("library/old", "v1")));
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode catalog(CacheClient client) {
+    var r = client.get("/v2/_catalog");
+    assertEquals(200, r.statusCode());
+    return CacheClient.json(r.body()).path("repositories");
+  }
+
   private static void pull(CacheApplication cache, byte[] expected, String digest)
       throws InterruptedException {
     assertArrayEquals(expected, new CacheClient(cache.address()).get("/v2/" + REPO + "/blobs/" + digest).body());
@@ -79,11 +116,11 @@ class EvictionTest extends CacheTestBase {
     Thread.sleep(20); // last-use times are in milliseconds
   }
 
-  /** The index and the files on disk both within the cache's configured limit. */
+  /** The index and the files on disk (blobs and the files describing them) within the limit. */
   private void assertWithinLimit(CacheApplication cache) throws IOException {
     long limit = (long) cache.metrics().registry().find("registry_cache_store_limit_bytes").gauge().value();
     awaitTrue("index within " + limit, () -> cache.index().totalBytes() <= limit);
-    try (Stream<Path> files = Files.walk(storage().resolve("blobs"))) {
+    try (Stream<Path> files = Files.walk(storage())) {
       long onDisk = files.filter(Files::isRegularFile).mapToLong(p -> {
         try {
           return Files.size(p);

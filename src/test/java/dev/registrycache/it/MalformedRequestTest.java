@@ -15,6 +15,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -50,17 +51,38 @@ class MalformedRequestTest extends CacheTestBase {
   }
 
   @Test
-  void invalidDigestsAreDigestInvalidAndInvalidTagsTagInvalid() {
+  void invalidBlobDigestsAreDigestInvalidAndImpossibleManifestReferencesUnknown() {
     for (String target : new String[] {"/v2/library/app/blobs/sha256:abc",
         "/v2/library/app/blobs/sha256:" + "G".repeat(64), "/v2/library/app/blobs/md5:"
-        + "0".repeat(32), "/v2/library/app/manifests/sha256:short", "/v2/library/app/blobs/latest"}) {
+        + "0".repeat(32), "/v2/library/app/blobs/latest"}) {
       HttpResponse<byte[]> r = client.get(target);
       assertEquals(400, r.statusCode(), target);
       assertEquals("DIGEST_INVALID", CacheClient.errorCode(r.body()), target);
     }
-    HttpResponse<byte[]> tag = client.get("/v2/library/app/manifests/.INVALID_MANIFEST_NAME");
-    assertEquals(404, tag.statusCode());
-    assertEquals("MANIFEST_UNKNOWN", CacheClient.errorCode(tag.body()));
+    // what the OCI conformance suite asks for a manifest that cannot exist
+    for (String reference : new String[] {".INVALID_MANIFEST_NAME", "sha256:short", "-x"}) {
+      HttpResponse<byte[]> r = client.get("/v2/library/app/manifests/" + reference);
+      assertEquals(404, r.statusCode(), reference);
+      assertEquals("MANIFEST_UNKNOWN", CacheClient.errorCode(r.body()), reference);
+    }
+    assertEquals(0, upstream.total());
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "PUT, /v2/library/app/manifests/.INVALID_MANIFEST_NAME, 400, MANIFEST_INVALID",
+      "PUT, /v2/Library/app/manifests/v1, 400, NAME_INVALID",
+      "DELETE, /v2/library/app/manifests/sha256:short, 400, DIGEST_INVALID",
+      "POST, /v2/library/app/blobs/uploads/?digest=sha256:nothex, 400, DIGEST_INVALID",
+      "PATCH, /v2/library/app_/blobs/uploads/1234, 400, NAME_INVALID",
+      "PUT, /v2/library/app/manifests/v1, 405, UNSUPPORTED",
+      "OPTIONS, /v2/Library/app/manifests/.bad, 405, UNSUPPORTED"})
+  void malformedPushesGetTheSpecsCodeAndTheRestIsUnsupported(String method, String target,
+      int status, String code) {
+    HttpResponse<byte[]> r = client.send(client.request(target)
+        .method(method, HttpRequest.BodyPublishers.ofString("{\"schemaVersion\":2}")).build());
+    assertEquals(status, r.statusCode(), method + " " + target);
+    assertEquals(code, CacheClient.errorCode(r.body()), method + " " + target);
     assertEquals(0, upstream.total());
   }
 

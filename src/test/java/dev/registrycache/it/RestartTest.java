@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.server.CacheApplication;
+import dev.registrycache.store.BlobIndex;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,9 @@ class RestartTest extends CacheTestBase {
     assertFalse(Files.exists(leftover), "leftover temp file removed at start");
     assertTrue(tempFiles().isEmpty());
     assertEquals(2, second.index().count(), "index rebuilt from disk: the index manifest and the blob");
-    assertEquals(index.length + blob.length, second.index().totalBytes());
+    assertEquals(index.length + blob.length
+        + 5 * BlobIndex.BLOCK, // a media-type file, a tag file, the repository's three directories
+        second.index().totalBytes());
 
     CacheClient client = new CacheClient(second.address());
     HttpResponse<byte[]> byTag = client.get("/v2/" + REPO + "/manifests/v1");

@@ -159,6 +159,15 @@ interface UpstreamBehavior {
     };
   }
 
+  /**
+   * Accepts the request and sends nothing, not even a status line (until the fake upstream
+   * shuts down): an upstream stuck before its first byte.
+   */
+  UpstreamBehavior SILENT = r -> {
+    r.closing().await(MAX_HOLD.toMillis(), TimeUnit.MILLISECONDS);
+    throw r.brokenOff("silent");
+  };
+
   /** As many bytes as the real content, but the first one is different. */
   UpstreamBehavior WRONG_CONTENT = r -> {
     if (r.notFound()) {

@@ -85,6 +85,85 @@ class NodeWritersTest {
   }
 
   @Test
+  void invalidAdminHostsTomlStopsThatRegistryWithAnErrorNamingTheFileAndWritesNothingForIt() throws IOException {
+    NodeMirrorPlan.Options o = containerdOnly();
+    Path admin = root.resolve("etc/containerd/certs.d/quay.io/hosts.toml");
+    Files.createDirectories(admin.getParent());
+    String broken = "server = \"https://quay.io\"\n[host.\"https://m\"]\n[host.\"https://m\"]\n";
+    Files.writeString(admin, broken);
+
+    ConfigChanges c = new NodeMirrorConfigurator(plan(o, MirroredRegistry.of("quay.io"),
+        MirroredRegistry.of("docker.io"))).apply();
+    assertFalse(c.succeeded());
+    String errors = String.join("\n", c.errors());
+    assertTrue(errors.contains(admin + " is not valid TOML") && errors.contains("line 3"), errors);
+    assertEquals(broken, Files.readString(admin));
+    assertEquals(List.of("hosts.toml"), names(admin.getParent()));
+    assertFalse(Files.exists(root.resolve("etc/containerd/certs.d/_backup/registry-cache/hosts/quay.io")));
+    assertTrue(ManagedFiles.isManaged(root.resolve("etc/containerd/certs.d/docker.io/hosts.toml")),
+        "other registries are still configured");
+
+    ConfigChanges replaced = new NodeMirrorConfigurator(plan(o.withKeepExistingHosts(false),
+        MirroredRegistry.of("quay.io"))).apply();
+    assertEquals(List.of(), replaced.errors(), "without keeping its hosts the file's content does not matter");
+    assertTrue(ManagedFiles.isManaged(admin));
+    new NodeMirrorConfigurator(plan(o)).restore();
+    assertEquals(broken, Files.readString(admin));
+  }
+
+  @Test
+  void adminHostsAsInlineTablesAreKeptBehindTheCache() throws IOException {
+    NodeMirrorPlan.Options o = containerdOnly();
+    Path admin = root.resolve("etc/containerd/certs.d/quay.io/hosts.toml");
+    Files.createDirectories(admin.getParent());
+    Files.writeString(admin, """
+        server = "https://quay.io"
+        host = { "https://m.example" = { capabilities = ["pull"], header = { x-team = ["a"] } } }
+        """);
+    ConfigChanges c = new NodeMirrorConfigurator(plan(o, MirroredRegistry.of("quay.io"))).apply();
+    assertEquals(List.of(), c.errors());
+    var parsed = Toml.read(admin);
+    List<String> hosts = new ArrayList<>();
+    parsed.get("host").fieldNames().forEachRemaining(hosts::add);
+    assertEquals(List.of("http://127.0.0.1:5000", "https://m.example"), hosts);
+    assertEquals("a", Toml.at(parsed, "host", "https://m.example", "header", "x-team").get(0).asText());
+    assertEquals("https://quay.io", parsed.get("server").asText());
+  }
+
+  @Test
+  void contentThatDoesNotParseIsNeverWritten() throws IOException {
+    Path target = root.resolve("hosts.toml");
+    Files.writeString(target, "# before\n");
+    Toml.InvalidTomlException e = assertThrows(Toml.InvalidTomlException.class,
+        () -> ManagedFiles.writeTomlIfChanged(target, "a = 1\na = 2\n", parsed -> { }));
+    assertTrue(e.getMessage().contains(target.toString()) && e.getMessage().contains("nothing was written"),
+        e.getMessage());
+    assertThrows(IllegalStateException.class, () -> ManagedFiles.writeTomlIfChanged(target, "a = 1\n", parsed -> {
+      throw new IllegalStateException("rejected");
+    }));
+    assertEquals("# before\n", Files.readString(target));
+    assertEquals(List.of("hosts.toml"), names(root));
+  }
+
+  @Test
+  void anInvalidForeignDropInIsReported() throws IOException {
+    Path d = root.resolve("etc/containers/registries.conf.d");
+    Files.createDirectories(d);
+    Files.writeString(d.resolve("60-broken.conf"), "[[registry]]\nlocation = \"docker.io\"\nlocation = \"x\"\n");
+    NodeMirrorPlan.Options o = NodeMirrorPlan.Options.defaults(root).withContainerdCertsDir(null);
+    ConfigChanges c = new NodeMirrorConfigurator(plan(o, MirroredRegistry.of("docker.io"))).apply();
+    String warnings = String.join("\n", c.warnings());
+    assertTrue(warnings.contains(d.resolve("60-broken.conf") + " is not valid TOML"), warnings);
+    assertTrue(ManagedFiles.isManaged(d.resolve(CrioRegistriesWriter.FILE_NAME)));
+  }
+
+  private static List<String> names(Path dir) throws IOException {
+    try (var s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  @Test
   void upstreamOverrideIsUsedByBothRuntimes() throws IOException {
     Files.createDirectories(root.resolve("etc/containerd"));
     Files.createDirectories(root.resolve("etc/containers"));
@@ -156,11 +235,6 @@ class NodeWritersTest {
     assertThrows(IllegalArgumentException.class, () -> NodeMirrorPlan.Options.defaults(root).withDialTimeout("fast"));
     assertEquals("https://registry-1.docker.io", MirroredRegistry.of("docker.io").containerdServer());
     assertEquals("https://registry.example.com:5000", MirroredRegistry.of("registry.example.com:5000").containerdServer());
-  }
-
-  @Test
-  void dockerSnippetIsValidLookingJson() {
-    assertEquals("{\n  \"registry-mirrors\": [\"http://127.0.0.1:5000\"]\n}\n", DockerDaemonSnippet.json("127.0.0.1:5000"));
   }
 
   /**

@@ -246,6 +246,99 @@ class RuntimeDetectorTest {
   }
 
   @Test
+  void configPathInInlineTablesAndDottedKeysIsFound() throws IOException {
+    for (String config : List.of("""
+        version = 2
+        [plugins."io.containerd.grpc.v1.cri"]
+          registry = { config_path = "/etc/containerd/certs.d" }
+        """, """
+        version = 2
+        plugins."io.containerd.grpc.v1.cri".registry.config_path = "/etc/containerd/certs.d"
+        """, """
+        version = 3
+        plugins = { "io.containerd.cri.v1.images" = { registry = { config_path = "/etc/containerd/certs.d" } } }
+        """, """
+        version = 3
+        [plugins]
+          "io.containerd.cri.v1.images".registry.config_path = '/etc/containerd/certs.d'
+        """)) {
+      file("/etc/containerd/config.toml", config);
+      NodeRuntimes r = new RuntimeDetector(host).detect();
+      assertEquals(List.of(), r.problems(), config);
+      assertEquals(Optional.of(host.resolve("etc/containerd/certs.d")), r.containerdCertsDir(), config);
+    }
+  }
+
+  @Test
+  void mirrorsGivenAsAnInlineTableAreSeen() throws IOException {
+    file("/etc/containerd/config.toml", """
+        version = 2
+        [plugins."io.containerd.grpc.v1.cri".registry]
+          config_path = "/etc/containerd/certs.d"
+          mirrors = { "docker.io" = { endpoint = ["https://mirror.example"] } }
+        """);
+    NodeRuntimes r = new RuntimeDetector(host).detect();
+    assertTrue(problems(r).contains("refuses this combination"), problems(r));
+  }
+
+  @Test
+  void invalidTomlIsAProblemNamingTheFileAndLine() throws IOException {
+    file("/etc/containerd/config.toml", """
+        version = 2
+        [plugins."io.containerd.grpc.v1.cri".registry]
+          config_path = "/etc/containerd/certs.d"
+        [plugins."io.containerd.grpc.v1.cri".registry]
+          config_path = "/etc/containerd/certs.d"
+        """);
+    NodeRuntimes r = new RuntimeDetector(host).detect("containerd://1.7.2");
+    assertEquals(Optional.empty(), r.containerdCertsDir());
+    assertTrue(problems(r).contains("/etc/containerd/config.toml is not valid TOML: ")
+        && problems(r).contains("(line 4, column"), problems(r));
+  }
+
+  @Test
+  void anImportedPluginSectionReplacesTheWholeSectionBeforeContainerd2() throws IOException {
+    file("/etc/containerd/config.toml", """
+        version = 2
+        imports = ["conf.d/*.toml"]
+        [plugins."io.containerd.grpc.v1.cri".registry]
+          config_path = "/etc/containerd/certs.d"
+        """);
+    file("/etc/containerd/conf.d/10-sandbox.toml", """
+        version = 2
+        [plugins."io.containerd.grpc.v1.cri"]
+          sandbox_image = "registry.k8s.io/pause:3.10"
+        """);
+    NodeRuntimes old = new RuntimeDetector(host).detect("containerd://1.7.24");
+    assertEquals(Optional.empty(), old.containerdCertsDir());
+    assertTrue(problems(old).contains("replaces the whole section"), problems(old));
+
+    NodeRuntimes two = new RuntimeDetector(host).detect("containerd://2.0.4");
+    assertEquals(Optional.of(host.resolve("etc/containerd/certs.d")), two.containerdCertsDir(), problems(two));
+  }
+
+  @Test
+  void importedFilesAreReadRelativeToTheImportingFileAndTransitively() throws IOException {
+    file("/etc/containerd/config.toml", "version = 2\nimports = [\"conf.d/a.toml\"]\n");
+    file("/etc/containerd/conf.d/a.toml", "version = 2\nimports = [\"/etc/containerd/more/b.toml\"]\n");
+    file("/etc/containerd/more/b.toml", """
+        version = 2
+        [plugins."io.containerd.grpc.v1.cri".registry]
+          config_path = "/etc/containerd/certs.d"
+        """);
+    NodeRuntimes r = new RuntimeDetector(host).detect();
+    assertEquals(Optional.of(host.resolve("etc/containerd/certs.d")), r.containerdCertsDir(), problems(r));
+  }
+
+  @Test
+  void crioAutoReloadAsAnInlineTable() throws IOException {
+    file("/etc/crio/crio.conf", "[crio]\nimage = { auto_reload_registries = true }\n");
+    dir("/etc/containers");
+    NodeRuntimes r = new RuntimeDetector(host).detect("cri-o://1.31.0");
+    assertTrue(String.join("\n", r.notes()).contains("auto_reload_registries = true"), r.notes().toString());
+  }
+
+  @Test
   void appliesDetectedDirectoriesToOptions() throws IOException {
     file("/etc/containerd/config.toml", """
         version = 2

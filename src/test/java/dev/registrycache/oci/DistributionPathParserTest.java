@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class DistributionPathParserTest {
@@ -124,12 +125,38 @@ class DistributionPathParserTest {
     assertEquals(ErrorCode.UNSUPPORTED, code(() -> parser.parse(method, "/v2/a/manifests/b")));
   }
 
-  @Test
-  void malformedPushesGetTheSpecsCodes() {
-    assertEquals(ErrorCode.TAG_INVALID, code(() -> parser.parse("PUT", "/v2/a/manifests/.INVALID_MANIFEST_NAME")));
-    assertEquals(ErrorCode.NAME_INVALID, code(() -> parser.parse("PUT", "/v2/A/manifests/v1")));
-    assertEquals(ErrorCode.DIGEST_INVALID, code(() -> parser.parse("DELETE", "/v2/a/blobs/sha256:abc")));
-    assertEquals(ErrorCode.UNSUPPORTED, code(() -> parser.parse("PUT", "/v2/a/manifests/v1")));
+  @ParameterizedTest
+  @CsvSource({
+      "PUT, /v2/A/manifests/v1, NAME_INVALID",
+      "PUT, /v2/a/manifests/sha256:totallywrong, DIGEST_INVALID",
+      "PUT, /v2/a/manifests/.INVALID_MANIFEST_NAME, MANIFEST_INVALID",
+      "DELETE, /v2/a/manifests/.bad, MANIFEST_INVALID",
+      "DELETE, /v2/a/blobs/sha256:abc, DIGEST_INVALID",
+      "DELETE, /v2/a_/blobs/sha256:abc, NAME_INVALID",
+      "POST, /v2/A/blobs/uploads/, NAME_INVALID",
+      "PATCH, /v2/a/blobs/uploads/0c5e8a, UNSUPPORTED",
+      "PUT, /v2/a/blobs/uploads/0c5e8a?digest=sha256:bad, DIGEST_INVALID",
+      "POST, /v2/a/blobs/uploads/?mount=sha256:bad&from=b, DIGEST_INVALID",
+      "POST, /v2/a/blobs/uploads/, UNSUPPORTED",
+      "PUT, /v2/a/manifests/v1, UNSUPPORTED",
+      "DELETE, /v2/, UNSUPPORTED",
+      "OPTIONS, /v2/A/manifests/.bad, UNSUPPORTED"})
+  void aPushIsValidatedBeforeItIsRefused(String method, String target, ErrorCode expected) {
+    OciException e = assertThrows(OciException.class, () -> parser.parse(method, target));
+    assertEquals(expected, e.error().code());
+    assertEquals(expected == ErrorCode.UNSUPPORTED ? 405 : 400, e.error().status());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {".INVALID_MANIFEST_NAME", ".hidden", "-dash", "sha256:short", "md5:00ff"})
+  void aManifestReferenceThatCannotExistIsUnknown(String reference) {
+    for (String method : new String[] {"GET", "HEAD"}) {
+      OciException e = assertThrows(OciException.class,
+          () -> parser.parse(method, "/v2/foo/manifests/" + reference));
+      assertEquals(ErrorCode.MANIFEST_UNKNOWN, e.error().code());
+      assertEquals(404, e.error().status());
+      assertTrue(e.error().message().contains(reference), e.error().message());
+    }
   }
 
   @Test
@@ -153,7 +180,7 @@ class DistributionPathParserTest {
     assertEquals(ErrorCode.MANIFEST_UNKNOWN, code(() -> parser.parse("HEAD", "/v2/a/manifests/" + "t".repeat(129))));
     assertEquals(ErrorCode.DIGEST_INVALID, code(() -> parser.parse("GET", "/v2/a/blobs/sha256:abc")));
     assertEquals(ErrorCode.DIGEST_INVALID, code(() -> parser.parse("GET", "/v2/a/blobs/latest")));
-    assertEquals(ErrorCode.DIGEST_INVALID, code(() -> parser.parse("GET", "/v2/a/manifests/md5:" + "a".repeat(32))));
+    assertEquals(ErrorCode.MANIFEST_UNKNOWN, code(() -> parser.parse("GET", "/v2/a/manifests/md5:" + "a".repeat(32))));
     assertEquals(ErrorCode.DIGEST_INVALID,
         code(() -> parser.parse("GET", "/v2/a/blobs/sha256:" + "A".repeat(64))));
   }

@@ -24,10 +24,10 @@ class TagAndManifestStoreTest {
     TagStore t = new TagStore(root);
     Digest d = Digest.sha256Of(new byte[] {1});
     t.put("docker.io", "library/nginx", "1.27", new TagEntry(d, MediaTypes.OCI_INDEX, 123, 42));
-    t.markRepository("docker.io", "library/nginx");
-    t.markRepository("quay.io", "prometheus/node-exporter");
+    t.put("quay.io", "prometheus/node-exporter", "v1", new TagEntry(d, MediaTypes.OCI_INDEX, 123, 42));
 
     TagStore again = new TagStore(root);
+    assertEquals(2, again.rebuild(d::equals));
     assertEquals(new TagEntry(d, MediaTypes.OCI_INDEX, 123, 42),
         again.get("docker.io", "library/nginx", "1.27").orElseThrow());
     assertTrue(again.get("docker.io", "library/nginx", "latest").isEmpty());
@@ -58,6 +58,7 @@ class TagAndManifestStoreTest {
     BlobIndex idx2 = new BlobIndex(new FileSystemBlobStore(root));
     idx2.rebuild();
     ManifestStore m2 = new ManifestStore(root, blobs, idx2, 1024);
+    assertEquals(1, m2.rebuild());
     ManifestStore.CachedManifest got = m2.get(d).orElseThrow();
     assertArrayEquals(body, got.bytes());
     assertEquals(MediaTypes.DOCKER_MANIFEST, got.mediaType());

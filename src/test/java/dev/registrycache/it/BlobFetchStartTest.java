@@ -1,0 +1,159 @@
+package dev.registrycache.it;
+
+import static dev.registrycache.it.FakeUpstream.blobPath;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.registrycache.cache.BlobService;
+import dev.registrycache.cache.InFlightBlob;
+import dev.registrycache.config.CacheConfig;
+import dev.registrycache.metrics.CacheMetrics;
+import dev.registrycache.oci.Digest;
+import dev.registrycache.oci.OciError;
+import dev.registrycache.store.BlobIndex;
+import dev.registrycache.store.BlobStore;
+import dev.registrycache.store.BlobWriter;
+import dev.registrycache.store.FileSystemBlobStore;
+import dev.registrycache.store.StoredBlob;
+import dev.registrycache.upstream.UpstreamClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A blob download that fails while it is being started, before any upstream exchange exists
+ * (a bug, a store that throws, an executor that refuses work): the request that started it
+ * gets an OCI error that gives nothing away, and the single-flight entry is cleared, so the
+ * next request downloads afresh instead of joining a download nobody will ever finish.
+ */
+class BlobFetchStartTest extends CacheTestBase {
+  private static final String REPO = "library/app";
+  private FakeUpstream upstream;
+  private CacheConfig config;
+  private ExecutorService io;
+  private ScheduledExecutorService scheduler;
+  private byte[] bytes;
+  private Digest digest;
+
+  @BeforeEach
+  void startUpstream() throws IOException {
+    upstream = upstream();
+    config = setup().registry("docker.io", upstream.url()).config();
+    io = Executors.newCachedThreadPool();
+    closeAfter(io::shutdownNow);
+    scheduler = Executors.newSingleThreadScheduledExecutor();
+    closeAfter(scheduler::shutdownNow);
+    bytes = TestContent.random(100_000, 17);
+    digest = Digest.parse(upstream.blob(REPO, bytes));
+  }
+
+  @Test
+  void anExceptionWhileStartingFailsTheDownloadAndTheNextRequestStartsAfresh() throws Exception {
+    Files.createDirectories(storage());
+    AtomicInteger failures = new AtomicInteger(1);
+    BlobStore store = new ThrowingOnCreate(new FileSystemBlobStore(storage()), failures);
+    BlobIndex index = new BlobIndex(store);
+    BlobService blobs = service(store, index, io);
+
+    InFlightBlob first = started(blobs, false);
+    awaitTrue("first download settled", () -> settled(first));
+    assertInternalError(first);
+    assertEquals(0, blobs.inFlightCount(), "single-flight entry cleared");
+    assertEquals(0, upstream.total(), "never got as far as upstream");
+
+    InFlightBlob second = started(blobs, false);
+    awaitTrue("second download settled", () -> settled(second));
+    assertEquals(InFlightBlob.State.COMPLETE, second.state(), String.valueOf(second.failure()));
+    assertNotNull(index.peek(digest));
+    assertArrayEquals(bytes, Files.readAllBytes(second.stored().path()));
+    assertEquals(1, upstream.count("GET", blobPath(REPO, digest.toString())));
+  }
+
+  @Test
+  void aDownloadTheExecutorRefusesFailsAtOnceInsteadOfWedgingTheDigest() throws Exception {
+    AtomicInteger refusals = new AtomicInteger(1);
+    Executor refusingOnce = task -> {
+      if (refusals.getAndDecrement() > 0) {
+        throw new RejectedExecutionException("queue full");
+      }
+      io.execute(task);
+    };
+    BlobStore store = new FileSystemBlobStore(storage());
+    BlobIndex index = new BlobIndex(store);
+    BlobService blobs = service(store, index, refusingOnce);
+
+    InFlightBlob first = started(blobs, false);
+    assertInternalError(first);
+    assertEquals(0, blobs.inFlightCount(), "single-flight entry cleared");
+
+    InFlightBlob second = started(blobs, false);
+    awaitTrue("second download settled", () -> settled(second));
+    assertEquals(InFlightBlob.State.COMPLETE, second.state(), String.valueOf(second.failure()));
+    assertEquals(1, upstream.count("GET", blobPath(REPO, digest.toString())));
+  }
+
+  private BlobService service(BlobStore store, BlobIndex index, Executor background) {
+    CacheMetrics metrics = CacheMetrics.inMemory();
+    return new BlobService(config, store, index, new UpstreamClient(config, metrics, io), metrics,
+        scheduler, background, () -> { });
+  }
+
+  private InFlightBlob started(BlobService blobs, boolean joined) {
+    BlobService.Lookup lookup = blobs.lookup(config.registry("docker.io"), REPO, digest);
+    BlobService.Fetching f = assertInstanceOf(BlobService.Fetching.class, lookup);
+    assertEquals(joined, f.joined(), "joined a running download");
+    return f.blob();
+  }
+
+  private static boolean settled(InFlightBlob b) {
+    return b.state() == InFlightBlob.State.FAILED || b.state() == InFlightBlob.State.COMPLETE;
+  }
+
+  private static void assertInternalError(InFlightBlob b) {
+    assertEquals(InFlightBlob.State.FAILED, b.state());
+    OciError e = b.failure();
+    assertEquals(500, e.status());
+    assertTrue(e.message().startsWith("internal error "), e.message());
+    assertFalse(e.message().contains("Exception") || e.message().contains("java.")
+        || e.message().contains("queue full") || e.message().contains("injected"), e.message());
+  }
+
+  /** A store whose {@code create} throws an unchecked exception the first {@code failures} times. */
+  private record ThrowingOnCreate(BlobStore delegate, AtomicInteger failures) implements BlobStore {
+    @Override
+    public Optional<StoredBlob> find(Digest d) throws IOException {
+      return delegate.find(d);
+    }
+
+    @Override
+    public BlobWriter create(Digest d) throws IOException {
+      if (failures.getAndDecrement() > 0) {
+        throw new IllegalStateException("injected");
+      }
+      return delegate.create(d);
+    }
+
+    @Override
+    public boolean delete(Digest d) throws IOException {
+      return delegate.delete(d);
+    }
+
+    @Override
+    public void forEach(Consumer<StoredBlob> visitor) throws IOException {
+      delegate.forEach(visitor);
+    }
+  }
+}
