@@ -164,13 +164,21 @@ public final class CacheApplication implements AutoCloseable {
     return ready;
   }
 
-  /** How long answers in progress may take to finish when the cache stops. */
+  /** How long answers in progress may take to finish when the cache stops, unless told otherwise. */
   public static final Duration DRAIN = Duration.ofSeconds(10);
 
   @Override
   public void close() {
+    close(DRAIN);
+  }
+
+  /**
+   * Stops: no new connections, answers in progress get at most {@code drain} to finish, then
+   * everything is closed.
+   */
+  public void close(Duration drain) {
     ready = false;
-    server.close(DRAIN);
+    server.close(drain);
     admin.close();
     maintenance.shutdownNow();
     io.shutdownNow();
