@@ -42,6 +42,6 @@ final class Catalog {
             + ">; rel=\"next\"");
       }
       return r;
-    }, cache.background());
+    }, cache.disk());
   }
 }

@@ -76,6 +76,10 @@ final class Responses {
     return r;
   }
 
+  /** When the disk executor's queue is full: retry, the cache is overloaded, not broken. */
+  static final OciError DISK_BUSY = new OciError(ErrorCode.UNAVAILABLE, 503,
+      "the cache is too busy to read its disk; retry");
+
   /** The answer to a request the HTTP codec could not decode: words for people, no exception. */
   static OciError undecodable(Throwable cause) {
     if (cause instanceof TooLongHttpLineException) {
@@ -87,6 +91,11 @@ final class Responses {
           + CacheServerInitializer.MAX_HEADER_BYTES + " bytes together");
     }
     return new OciError(ErrorCode.UNSUPPORTED, 400, "malformed HTTP request");
+  }
+
+  /** The failure a future completed with, without the {@code CompletionException} around it. */
+  static Throwable cause(Throwable t) {
+    return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 
   static String etag(String digest) {
