@@ -55,9 +55,13 @@ final class OpenBlobFiles {
       return new DefaultFileRegion(file, position, count) {
         @Override
         protected void deallocate() {
-          release();
+          Handle.this.release(); // the file is shared: only this region's hold on it ends
         }
       };
+    }
+
+    boolean isOpen() {
+      return file.isOpen();
     }
   }
 
