@@ -106,8 +106,9 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     Exchange ex = new Exchange(req, keepAlive);
     current = ex;
     if (!req.decoderResult().isSuccess()) {
-      LOG.debug("undecodable request from {}", ctx.channel().remoteAddress(), req.decoderResult().cause());
-      respond(ex, Responses.error(Responses.undecodable(req.decoderResult().cause()), false), false);
+      OciError err = RequestErrors.undecodable(req.decoderResult().cause());
+      ex.status = err.status();
+      respond(ex, Responses.error(err, false), false);
       return;
     }
     boolean hasBody = HttpUtil.isContentLengthSet(req) && HttpUtil.getContentLength(req, 0L) > 0
@@ -122,15 +123,8 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     } catch (RejectedExecutionException busy) {
       fail(ex, Responses.DISK_BUSY, true);
     } catch (RuntimeException e) {
-      fail(ex, internalError(req, e), true);
+      fail(ex, RequestErrors.internal(req, e), true);
     }
-  }
-
-  /** A bug on our side: the details go to the log under an id; the client gets the id only. */
-  private static OciError internalError(HttpRequest req, Throwable e) {
-    String id = OciError.newIncidentId();
-    LOG.error("internal error {} on {} {}", id, req.method(), req.uri(), e);
-    return OciError.internal(id);
   }
 
   private RegistryConfig registry(String name) {
@@ -184,7 +178,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
       } else if (c instanceof RejectedExecutionException) {
         fail(ex, Responses.DISK_BUSY, true);
       } else {
-        fail(ex, internalError(ex.request, c), true);
+        fail(ex, RequestErrors.internal(ex.request, c), true);
       }
       return;
     }

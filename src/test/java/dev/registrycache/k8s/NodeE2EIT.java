@@ -117,7 +117,8 @@ class NodeE2EIT {
   }
 
   private Pod runPod(KubernetesClient k, String name, String image) {
-    k.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName(name).endMetadata()
+    k.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName(name)
+        .withLabels(Map.of("e2e", "node")).endMetadata()
         .withNewSpec().withRestartPolicy("Never").addNewContainer().withName("c").withImage(image)
         .withCommand("/bin/true").endContainer().endSpec().build()).create();
     // the test images are synthetic layers without programs: pulled is what counts here
@@ -146,6 +147,25 @@ class NodeE2EIT {
       run(image);
     } finally {
       shell(Map.of(), "stop-all.sh");
+      leaveNothingBehind();
+    }
+  }
+
+  /** After a failure half-way: the release, its RegistryCache and namespace go (best effort). */
+  private static void leaveNothingBehind() {
+    try (KubernetesClient k = KitCluster.admin()) {
+      try {
+        Helm.uninstall("registry-cache").withNamespace(NS).ignoreNotFound()
+            .withKubeConfigContents(Files.readString(KitCluster.ADMIN_KUBECONFIG)).call();
+      } catch (RuntimeException e) {
+        System.out.println("helm uninstall after the test: " + e.getMessage());
+      }
+      k.resources(RegistryCache.class).withName("kit").delete();
+      k.pods().inNamespace("default").withLabel("e2e", "node").delete();
+      k.secrets().inNamespace("default").withName("quay-creds").delete();
+      k.namespaces().withName(NS).delete();
+    } catch (Exception e) {
+      System.out.println("cleanup after the test: " + e);
     }
   }
 

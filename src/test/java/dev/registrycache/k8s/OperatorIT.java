@@ -60,7 +60,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 class OperatorIT {
   static final String NS = "registry-cache-it";
   static final String TEAM_NS = "team-it";
-  static final String RELEASE = "registry-cache";
+  /** Not the name NodeE2EIT installs: the RBAC applied here is cluster-scoped. */
+  static final String RELEASE = "registry-cache-it";
   static final Path CRD = Path.of("crds/registrycaches.registrycache.dev-v1.yml");
   static final Duration SETTLE = Duration.ofSeconds(60);
   static final String LISTEN = "127.0.0.1:18080";
@@ -162,6 +163,10 @@ class OperatorIT {
       for (String ns : List.of(NS, TEAM_NS)) {
         admin.namespaces().withName(ns).delete();
       }
+      admin.rbac().clusterRoles().withLabel("app.kubernetes.io/instance", RELEASE).delete();
+      admin.rbac().clusterRoleBindings().withLabel("app.kubernetes.io/instance", RELEASE).delete();
+      admin.rbac().roles().inNamespace("default").withLabel("app.kubernetes.io/instance", RELEASE).delete();
+      admin.rbac().roleBindings().inNamespace("default").withLabel("app.kubernetes.io/instance", RELEASE).delete();
       admin.close();
     }
   }
