@@ -2,17 +2,16 @@ package dev.registrycache.cli;
 
 import dev.registrycache.config.CacheConfig;
 import dev.registrycache.config.ConfigLoader;
+import dev.registrycache.config.Sizes;
 import dev.registrycache.node.NodeMirrorLifecycle;
 import dev.registrycache.node.NodeMirrorPlan;
 import dev.registrycache.server.CacheApplication;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Mixin;
@@ -25,7 +24,9 @@ import picocli.CommandLine.Option;
         + "Every option can also be set by the environment variable shown.")
 public final class CacheCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(CacheCommand.class);
-  private static final long REAPPLY_SECONDS = 60;
+  private static final Duration REAPPLY = Duration.ofSeconds(60);
+  /** How long a node re-apply under way at shutdown may take before restoring goes ahead. */
+  private static final Duration NODE_STOP_WAIT = Duration.ofSeconds(10);
 
   @Option(names = "--config", description = "YAML/JSON config file (env: REGISTRY_CACHE_CONFIG)",
       defaultValue = "${env:REGISTRY_CACHE_CONFIG}")
@@ -60,15 +61,26 @@ public final class CacheCommand implements Callable<Integer> {
           + "SIGTERM (env: REGISTRY_CACHE_CONFIGURE_NODE)", defaultValue = "${env:REGISTRY_CACHE_CONFIGURE_NODE:-false}")
   boolean configureNode;
 
+  @Option(names = "--shutdown-drain", paramLabel = "DURATION", description = "on SIGTERM, how long answers "
+      + "in progress may take to finish before connections are closed, e.g. 10s "
+      + "(env: REGISTRY_CACHE_SHUTDOWN_DRAIN; default 10s)",
+      defaultValue = "${env:REGISTRY_CACHE_SHUTDOWN_DRAIN:-10s}")
+  String shutdownDrain;
+
   @Mixin
   NodeOptions node = new NodeOptions();
 
   @Override
   public Integer call() throws Exception {
     CacheConfig cfg;
+    Duration drain;
     try {
       cfg = ConfigLoader.load(config, new ConfigLoader.Overrides(listen, adminListen, storage, maxSize,
           accessLog, registries));
+      drain = Sizes.parseDuration(shutdownDrain);
+      if (drain.isNegative()) {
+        throw new IllegalArgumentException("--shutdown-drain must not be negative: " + shutdownDrain);
+      }
     } catch (IllegalArgumentException e) {
       System.err.println("registry-cache: invalid configuration: " + e.getMessage());
       return 2;
@@ -80,43 +92,22 @@ public final class CacheCommand implements Callable<Integer> {
       System.err.println("registry-cache: " + e.getMessage());
       return 1;
     }
-    ScheduledExecutorService reapply = configureNode ? newReapplyScheduler() : null;
-    NodeMirrorLifecycle nodeLifecycle = configureNode ? startNodeConfiguration(cfg, app, reapply) : null;
+    NodeMirrorLifecycle nodeLifecycle = configureNode ? startNodeConfiguration(cfg, app) : null;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       if (nodeLifecycle != null) {
-        stopReapplying(reapply); // or a re-apply could put back what restore removes
-        nodeLifecycle.restore(); // before the server goes away: no entry may point at nothing
+        // re-applying stops first (or it could put back what is removed), and the entries go
+        // before the server does: no entry may point at nothing
+        nodeLifecycle.stop(NODE_STOP_WAIT);
       }
-      app.close();
+      app.close(drain);
       stopped.countDown();
     }, "shutdown"));
     stopped.await();
     return 0;
   }
 
-  private static ScheduledExecutorService newReapplyScheduler() {
-    return Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "node-config");
-      t.setDaemon(true);
-      return t;
-    });
-  }
-
-  /** Cancels the periodic re-apply and waits for one that is running to finish. */
-  static void stopReapplying(ScheduledExecutorService s) {
-    s.shutdownNow();
-    try {
-      if (!s.awaitTermination(10, TimeUnit.SECONDS)) {
-        LOG.warn("node configuration still being applied after 10 s; restoring anyway");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private NodeMirrorLifecycle startNodeConfiguration(CacheConfig cfg, CacheApplication app,
-      ScheduledExecutorService s) {
+  private NodeMirrorLifecycle startNodeConfiguration(CacheConfig cfg, CacheApplication app) {
     String host = cfg.listen().host();
     if (host.equals("0.0.0.0") || host.equals("::")) {
       host = "127.0.0.1";
@@ -128,7 +119,7 @@ public final class CacheCommand implements Callable<Integer> {
         node.hostRoot, node.containerRuntimeVersion, node.autoDetect(), LOG::info);
     app.setReadinessGate(() -> lifecycle.status().configured(), () -> lifecycle.status().summary());
     // first at once, then periodically: idempotent, and it puts back entries someone removed
-    s.scheduleWithFixedDelay(lifecycle::apply, 0, REAPPLY_SECONDS, TimeUnit.SECONDS);
+    lifecycle.startReapplying(REAPPLY);
     return lifecycle;
   }
 }

@@ -8,6 +8,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -16,6 +19,11 @@ import java.util.function.Consumer;
  * answers {@code GET /v2/} (so a node never points at a cache that is not there), re-applied
  * periodically (idempotent: puts back entries someone removed), and removed before the server
  * stops. Whatever stands in the way is reported in {@link #status()}, never thrown.
+ *
+ * <p>Once {@link #stop stopped} (at shutdown), nothing writes entries again: the periodic
+ * re-apply is cancelled and awaited before the node is restored, and an {@link #apply} that
+ * comes later anyway does nothing, so a node being cleaned up never gets entries that point at a
+ * cache that is going away.
  */
 public final class NodeMirrorLifecycle {
   /** Where the node's configuration stands, for logs, readiness and the admin {@code /status}. */
@@ -29,6 +37,9 @@ public final class NodeMirrorLifecycle {
   private final AtomicReference<Status> status =
       new AtomicReference<>(new Status(false, "node not configured yet", List.of()));
   private volatile NodeMirrorPlan applied;
+  /** Set by {@link #stop}: from then on {@link #apply} writes nothing. */
+  private volatile boolean stopped;
+  private ScheduledExecutorService reapplying;
 
   /**
    * @param plan what to write; with {@code autoDetect} its directories are replaced by the ones
@@ -62,8 +73,55 @@ public final class NodeMirrorLifecycle {
     }
   }
 
-  /** Checks the cache, detects the runtimes, writes the entries. Safe to call repeatedly. */
+  /**
+   * Applies now, then again {@code period} after each application ends, on a thread of its own,
+   * until {@link #stop}.
+   */
+  public synchronized void startReapplying(Duration period) {
+    if (stopped || reapplying != null) {
+      throw new IllegalStateException("re-applying already started, or stopped");
+    }
+    reapplying = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "node-config");
+      t.setDaemon(true);
+      return t;
+    });
+    reapplying.scheduleWithFixedDelay(this::apply, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * At shutdown: stops re-applying (an application under way may finish, for at most
+   * {@code wait}; it is not interrupted halfway through writing a file), then removes our
+   * entries and restores what was there before. Nothing writes entries after this.
+   */
+  public Status stop(Duration wait) {
+    stopped = true; // an application that starts from now on writes nothing
+    ScheduledExecutorService s;
+    synchronized (this) {
+      s = reapplying;
+    }
+    if (s != null) {
+      s.shutdown(); // no further runs; one under way is let finish
+      try {
+        if (!s.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+          log.accept("node: configuration still being applied after " + wait.toMillis()
+              + " ms; restoring once it is done");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return restore(); // waits for the monitor an application under way holds
+  }
+
+  /**
+   * Checks the cache, detects the runtimes, writes the entries. Safe to call repeatedly; does
+   * nothing once {@link #stop stopped}.
+   */
   public synchronized Status apply() {
+    if (stopped) {
+      return status();
+    }
     if (!cacheAnswers(requested.cacheEndpoint(), Duration.ofSeconds(2))) {
       return set(new Status(false, "the cache at " + requested.cacheEndpoint()
           + " does not answer GET /v2/: mirror entries not written", List.of("cache not answering")));
@@ -80,6 +138,9 @@ public final class NodeMirrorLifecycle {
         return set(new Status(false, "node cannot be configured: " + String.join("; ", problems), problems));
       }
       plan = new NodeMirrorPlan(requested.cacheEndpoint(), requested.registries(), rt.applyTo(requested.options()));
+    }
+    if (stopped) { // stopped while the cache was being checked: restoring is about to run
+      return status();
     }
     ConfigChanges c = new NodeMirrorConfigurator(plan).apply();
     applied = plan;

@@ -19,6 +19,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -37,11 +39,20 @@ public final class CacheApplication implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CacheApplication.class);
   /** Direct memory for small blobs and manifests (each at most {@link HotContent#MAX_ENTRY_BYTES}). */
   private static final long HOT_CONTENT_BYTES = 32L << 20;
+  /** Threads opening and reading files for requests; each open takes microseconds. */
+  private static final int DISK_THREADS = 4;
+  /** File work waiting beyond this is refused (503) rather than queued without bound. */
+  private static final int DISK_QUEUE = 4096;
+  /** Stored blobs kept open for sendfile (repeated hits open nothing). */
+  private static final int OPEN_FILES = 512;
 
   private final CacheConfig config;
   private final PrometheusMeterRegistry prometheus;
   private final CacheMetrics metrics;
   private final ExecutorService io;
+  /** Blocking file work of requests (opening blobs, loading small ones): never on an event loop. */
+  private final ThreadPoolExecutor disk;
+  private final OpenBlobFiles files;
   private final ScheduledExecutorService maintenance;
   private final BlobIndex index;
   private final AccessLog accessLog;
@@ -57,6 +68,9 @@ public final class CacheApplication implements AutoCloseable {
     prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     metrics = new CacheMetrics(prometheus, CacheContext.byName(config).keySet());
     io = Executors.newCachedThreadPool(daemon("cache-io"));
+    disk = new ThreadPoolExecutor(DISK_THREADS, DISK_THREADS, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(DISK_QUEUE), daemon("cache-disk"));
+    disk.allowCoreThreadTimeOut(true);
     maintenance = Executors.newSingleThreadScheduledExecutor(daemon("cache-maintenance"));
 
     Files.createDirectories(config.storagePath());
@@ -84,14 +98,17 @@ public final class CacheApplication implements AutoCloseable {
     accessLog = config.accessLog() ? new AccessLog(System.out, metrics) : null;
     HotContent hot = new HotContent(HOT_CONTENT_BYTES);
     metrics.gauge("memory_cache_bytes", "Small blobs and manifests held in memory", hot, HotContent::usedBytes);
+    files = new OpenBlobFiles(OPEN_FILES, disk);
+    index.onEviction(files::close);
     CacheContext ctx = new CacheContext(config, CacheContext.byName(config),
         new DistributionPathParser(n -> config.registry(n) != null, config.defaultRegistry()),
-        blobService, manifestService, tags, upstream, metrics, accessLog, hot, io);
+        blobService, manifestService, tags, upstream, metrics, accessLog, hot, files, io, disk);
     try {
       server = new CacheServer(config.listen(), ctx, Runtime.getRuntime().availableProcessors());
     } catch (IOException | InterruptedException e) {
       maintenance.shutdownNow();
       io.shutdownNow();
+      disk.shutdownNow();
       throw e;
     }
     AdminServer a;
@@ -102,6 +119,7 @@ public final class CacheApplication implements AutoCloseable {
       server.close();
       maintenance.shutdownNow();
       io.shutdownNow();
+      disk.shutdownNow();
       throw new IOException("cannot listen on " + config.adminListen() + " (admin): " + e.getMessage(), e);
     }
     admin = a;
@@ -164,16 +182,26 @@ public final class CacheApplication implements AutoCloseable {
     return ready;
   }
 
-  /** How long answers in progress may take to finish when the cache stops. */
+  /** How long answers in progress may take to finish when the cache stops, unless told otherwise. */
   public static final Duration DRAIN = Duration.ofSeconds(10);
 
   @Override
   public void close() {
+    close(DRAIN);
+  }
+
+  /**
+   * Stops: no new connections, answers in progress get at most {@code drain} to finish, then
+   * everything is closed.
+   */
+  public void close(Duration drain) {
     ready = false;
-    server.close(DRAIN);
+    server.close(drain);
     admin.close();
     maintenance.shutdownNow();
     io.shutdownNow();
+    disk.shutdownNow();
+    files.closeAll();
     index.persistLastUse();
     if (accessLog != null) {
       accessLog.close();

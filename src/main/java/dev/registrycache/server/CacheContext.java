@@ -9,10 +9,16 @@ import dev.registrycache.oci.DistributionPathParser;
 import dev.registrycache.store.TagStore;
 import dev.registrycache.upstream.UpstreamClient;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
-/** Everything a connection handler needs, shared by all connections. */
+/**
+ * Everything a connection handler needs, shared by all connections. {@code disk} runs the
+ * blocking file work of requests (opening, reading small files) so that no event loop waits for
+ * a disk; {@code background} the rest of the work off the event loops.
+ */
 record CacheContext(
     CacheConfig config,
     Map<String, RegistryConfig> registries,
@@ -24,7 +30,17 @@ record CacheContext(
     CacheMetrics metrics,
     AccessLog accessLog,
     HotContent hot,
-    Executor background) {
+    OpenBlobFiles files,
+    Executor background,
+    Executor disk) {
+
+  /**
+   * Starts upstream work off the event loop: starting an exchange may read a registry's
+   * password file. Rejected (thrown) when the disk executor's queue is full.
+   */
+  <T> CompletableFuture<T> upstreamOffLoop(Supplier<CompletableFuture<T>> start) {
+    return CompletableFuture.supplyAsync(start, disk).thenCompose(f -> f);
+  }
 
   static Map<String, RegistryConfig> byName(CacheConfig config) {
     return config.registries().stream()

@@ -37,6 +37,6 @@ final class Catalog {
             + ">; rel=\"next\"");
       }
       return r;
-    }, cache.background());
+    }, cache.disk());
   }
 }

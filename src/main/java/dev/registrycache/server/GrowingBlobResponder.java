@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -19,7 +20,8 @@ import java.util.function.Consumer;
  * Answers one GET from a blob that is still downloading: headers as soon as upstream's
  * answer says how long the blob is, then {@code sendfile} regions of the growing file as bytes
  * arrive, one region in flight at a time (the next is sent when the previous was written, so
- * a slow client holds no memory). A failed download before the headers becomes an OCI error;
+ * a slow client holds no memory). The file is opened on the disk executor, never on the event
+ * loop. A failed download before the headers becomes an OCI error;
  * after them, the connection is closed so the client sees a truncated body, never a wrong one.
  */
 final class GrowingBlobResponder implements InFlightBlob.Listener {
@@ -28,9 +30,11 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
   private final InFlightBlob blob;
   private final String rangeHeader;
   private final CacheMetrics metrics;
+  private final Executor disk;
   private final Consumer<Exchange> done;
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private FileChannel file;
+  private boolean opening;
   private boolean headersSent;
   private boolean writing;
   private boolean finished;
@@ -38,12 +42,13 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
   private long end;
 
   GrowingBlobResponder(ChannelHandlerContext ctx, Exchange ex, InFlightBlob blob, String rangeHeader,
-      CacheMetrics metrics, Consumer<Exchange> done) {
+      CacheMetrics metrics, Executor disk, Consumer<Exchange> done) {
     this.ctx = ctx;
     this.ex = ex;
     this.blob = blob;
     this.rangeHeader = rangeHeader;
     this.metrics = metrics;
+    this.disk = disk;
     this.done = done;
   }
 
@@ -83,6 +88,10 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
       if (state == InFlightBlob.State.CONNECTING
           || (blob.size() < 0 && state != InFlightBlob.State.COMPLETE)) {
         return; // wait for upstream's headers (or, without a length, for the whole blob)
+      }
+      if (file == null) {
+        open();
+        return; // pumped again once the file is open
       }
       if (!sendHeaders(state)) {
         return;
@@ -124,20 +133,13 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
     } catch (OciException e) {
       finished = true;
       blob.removeListener(this);
+      closeFile();
       ex.status = 416;
       var r = Responses.error(e.error(), false);
       r.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_RANGE, "bytes */" + size);
       ctx.writeAndFlush(r);
       done.accept(ex);
       return false;
-    }
-    try {
-      file = blob.openReader();
-    } catch (IOException e) {
-      file = null;
-    }
-    if (file == null) {
-      return false; // failed meanwhile: the next change reports it
     }
     HttpResponse r = Responses.head(range == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT);
     RegistryRequestHandler.blobHeaders(r.headers(), blob.digest().toString(), size, range);
@@ -149,6 +151,41 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
     position = range == null ? 0 : range.start();
     end = range == null ? size : range.endInclusive() + 1;
     return true;
+  }
+
+  /** Opens the growing file on the disk executor, then pumps again on the event loop. */
+  private void open() {
+    if (opening) {
+      return;
+    }
+    opening = true;
+    try {
+      disk.execute(() -> {
+        FileChannel f;
+        try {
+          f = blob.openReader();
+        } catch (IOException e) {
+          f = null; // failed meanwhile (or renamed into the store): the next change tells
+        }
+        FileChannel opened = f;
+        ctx.executor().execute(() -> {
+          opening = false;
+          if (finished) {
+            if (opened != null) {
+              RegistryRequestHandler.closeQuietly(opened);
+            }
+            return;
+          }
+          file = opened;
+          if (opened != null || blob.state() != InFlightBlob.State.STREAMING) {
+            pump();
+          }
+        });
+      });
+    } catch (java.util.concurrent.RejectedExecutionException busy) {
+      opening = false;
+      failed(Responses.DISK_BUSY);
+    }
   }
 
   private void failed(OciError error) {

@@ -17,9 +17,9 @@ final class HeadBlob {
   static CompletableFuture<FullHttpResponse> answer(CacheContext cache, RegistryConfig reg,
       DistributionRequest d) {
     String path = "/v2/" + d.repository() + "/blobs/" + d.digest();
-    return cache.upstream().fetch(reg, d.repository(), path, null, true).handle((r, err) -> {
+    return cache.upstreamOffLoop(() -> cache.upstream().fetch(reg, d.repository(), path, null, true)).handle((r, err) -> {
       if (err != null) {
-        throw new OciException(new OciError(ErrorCode.UNAVAILABLE, 503, err.getMessage()));
+        throw new OciException(new OciError(ErrorCode.UNAVAILABLE, 503, Responses.cause(err).getMessage()));
       }
       if (r.status() == 404) {
         throw new OciException(ErrorCode.BLOB_UNKNOWN, "blob " + d.digest() + " not found upstream at " + reg.name());

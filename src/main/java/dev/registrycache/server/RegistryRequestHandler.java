@@ -17,7 +17,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -31,10 +30,8 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,12 +43,11 @@ import org.slf4j.LoggerFactory;
 final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryRequestHandler.class);
   private static final int MAX_QUEUED = 8;
-  /** Bodies from this size on are sent corked: full segments, like nginx's tcp_nopush. */
-  private static final long CORK_THRESHOLD = 256 * 1024;
 
   private final CacheContext cache;
   private final ArrayDeque<HttpRequest> queued = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
+  private StoredBlobSender sender;
   /** The request being answered; volatile only so that a draining shutdown can look. */
   private volatile Exchange current;
   private GrowingBlobResponder streaming;
@@ -69,6 +65,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.sender = new StoredBlobSender(this, ctx, cache);
   }
 
   @Override
@@ -123,6 +120,8 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
       dispatch(ex, d);
     } catch (OciException e) {
       fail(ex, e.error(), !hasBody);
+    } catch (RejectedExecutionException busy) {
+      fail(ex, Responses.DISK_BUSY, true);
     } catch (RuntimeException e) {
       fail(ex, RequestErrors.internal(req, e), true);
     }
@@ -173,9 +172,11 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
 
   private void answer(Exchange ex, FullHttpResponse r, Throwable e) {
     if (e != null) {
-      Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+      Throwable c = Responses.cause(e);
       if (c instanceof OciException oe) {
         fail(ex, oe.error(), true);
+      } else if (c instanceof RejectedExecutionException) {
+        fail(ex, Responses.DISK_BUSY, true);
       } else {
         fail(ex, RequestErrors.internal(ex.request, c), true);
       }
@@ -206,26 +207,6 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     respond(ex, r, true);
   }
 
-  /** A small blob from memory: headers and body in one write, no file opened. */
-  private boolean sendHotBlob(Exchange ex, BlobIndex.Entry e) {
-    ByteBuf body = cache.hot().get(e.blob().digest());
-    if (body == null) {
-      try {
-        body = cache.hot().load(e.blob().digest(), e.blob().path(), e.size());
-      } catch (IOException io) {
-        return false; // gone or unreadable: the file path decides what to answer
-      }
-    }
-    e.release();
-    ex.status = 200;
-    ex.bytes = e.size();
-    cache.metrics().bytesServed("cache", e.size());
-    FullHttpResponse r = Responses.full(HttpResponseStatus.OK, Responses.OCTET_STREAM, body, e.size());
-    blobHeaders(r.headers(), e.blob().digest().toString(), e.size(), null);
-    complete(ex, ctx.writeAndFlush(r));
-    return true;
-  }
-
   private void blob(Exchange ex, DistributionRequest d) {
     RegistryConfig reg = registry(d.registry());
     if (ex.head) {
@@ -236,19 +217,19 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
         return;
       }
       ex.source = "hit";
-      sendStoredHeaders(ex, e, null, true);
+      sender.head(ex, e);
       return;
     }
     BlobService.Lookup lookup = cache.blobs().lookup(reg, d.repository(), d.digest());
     if (lookup instanceof BlobService.Hit hit) {
       cache.metrics().lookup("blob", "hit");
       ex.source = "hit";
-      sendStoredBlob(ex, hit.entry(), d);
+      sender.send(ex, hit.entry(), d);
     } else if (lookup instanceof BlobService.Fetching f) {
       cache.metrics().lookup("blob", f.joined() ? "join" : "miss");
       ex.source = f.joined() ? "join" : "miss";
       streaming = new GrowingBlobResponder(ctx, ex, f.blob(),
-          ex.request.headers().get(HttpHeaderNames.RANGE), cache.metrics(), this::streamDone);
+          ex.request.headers().get(HttpHeaderNames.RANGE), cache.metrics(), cache.disk(), this::streamDone);
       streaming.start();
     }
   }
@@ -258,64 +239,9 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     finish(ex);
   }
 
-  private void sendStoredBlob(Exchange ex, BlobIndex.Entry e, DistributionRequest d) {
-    if (e.size() <= HotContent.MAX_ENTRY_BYTES && e.size() > 0
-        && ex.request.headers().get(HttpHeaderNames.RANGE) == null && sendHotBlob(ex, e)) {
-      return;
-    }
-    FileChannel file;
-    try {
-      file = FileChannel.open(e.blob().path(), StandardOpenOption.READ);
-    } catch (NoSuchFileException gone) {
-      e.release();
-      cache.blobs().forget(d.digest()); // deleted behind our back: fetch it again
-      blob(ex, d);
-      return;
-    } catch (IOException io) {
-      e.release();
-      fail(ex, new OciError(ErrorCode.UNAVAILABLE, 500, "cannot read " + d.digest() + ": " + io.getMessage()), true);
-      return;
-    }
-    ByteRange range;
-    try {
-      range = ByteRange.parse(ex.request.headers().get(HttpHeaderNames.RANGE), e.size());
-    } catch (OciException bad) {
-      e.release();
-      closeQuietly(file);
-      rangeNotSatisfiable(ex, bad.error(), e.size());
-      return;
-    }
-    sendStoredHeaders(ex, e, range, false);
-    long start = range == null ? 0 : range.start();
-    long len = range == null ? e.size() : range.length();
-    ex.bytes = len;
-    cache.metrics().bytesServed("cache", len);
-    boolean cork = len >= CORK_THRESHOLD && Cork.set(ctx.channel(), true);
-    if (len > 0) {
-      ctx.write(new DefaultFileRegion(file, start, len));
-    } else {
-      closeQuietly(file);
-    }
-    ChannelFuture last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-    last.addListener(f -> {
-      e.release();
-      if (cork) {
-        Cork.set(ctx.channel(), false); // sends the last partial segment now
-      }
-    });
-    complete(ex, last);
-  }
-
-  private void sendStoredHeaders(Exchange ex, BlobIndex.Entry e, ByteRange range, boolean headOnly) {
-    HttpResponse r = Responses.head(range == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT);
-    ex.status = r.status().code();
-    blobHeaders(r.headers(), e.blob().digest().toString(), e.size(), range);
-    if (headOnly) {
-      ctx.write(r);
-      complete(ex, ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
-    } else {
-      ctx.write(r);
-    }
+  /** The stored blob vanished from disk: answer as if it had never been stored. */
+  void retry(Exchange ex, DistributionRequest d) {
+    blob(ex, d);
   }
 
   static void blobHeaders(HttpHeaders h, String digest, long size, ByteRange range) {
@@ -357,7 +283,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** The answer to {@code ex} is fully written (queued): log it and go on with the next one. */
-  private void complete(Exchange ex, ChannelFuture last) {
+  void complete(Exchange ex, ChannelFuture last) {
     if (!ex.keepAlive) {
       last.addListener(ChannelFutureListener.CLOSE);
     }

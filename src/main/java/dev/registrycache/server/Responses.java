@@ -13,8 +13,6 @@ import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
 
 /** Building responses: the headers every answer carries, and OCI error bodies. */
@@ -76,17 +74,13 @@ final class Responses {
     return r;
   }
 
-  /** The answer to a request the HTTP codec could not decode: words for people, no exception. */
-  static OciError undecodable(Throwable cause) {
-    if (cause instanceof TooLongHttpLineException) {
-      return new OciError(ErrorCode.NAME_INVALID, 414, "the request line is longer than "
-          + CacheServerInitializer.MAX_LINE_BYTES + " bytes; no repository name is that long");
-    }
-    if (cause instanceof TooLongHttpHeaderException) {
-      return new OciError(ErrorCode.UNSUPPORTED, 431, "the request headers are larger than "
-          + CacheServerInitializer.MAX_HEADER_BYTES + " bytes together");
-    }
-    return new OciError(ErrorCode.UNSUPPORTED, 400, "malformed HTTP request");
+  /** When the disk executor's queue is full: retry, the cache is overloaded, not broken. */
+  static final OciError DISK_BUSY = new OciError(ErrorCode.UNAVAILABLE, 503,
+      "the cache is too busy to read its disk; retry");
+
+  /** The failure a future completed with, without the {@code CompletionException} around it. */
+  static Throwable cause(Throwable t) {
+    return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 
   static String etag(String digest) {

@@ -34,8 +34,10 @@ final class TagList {
     if (d.last() != null) {
       path.append(sep).append("last=").append(URLEncoder.encode(d.last(), StandardCharsets.UTF_8));
     }
-    return cache.upstream().fetch(reg, d.repository(), path.toString(), "application/json", false)
-        .handle((r, err) -> {
+    // off the event loop: starting may read a password file, and the fallback reads the disk
+    return cache.upstreamOffLoop(() -> cache.upstream().fetch(reg, d.repository(), path.toString(),
+            "application/json", false))
+        .handleAsync((r, err) -> {
           if (err == null && r.status() == 200) {
             FullHttpResponse out = Responses.full(HttpResponseStatus.OK, Responses.JSON, r.body(), false);
             String link = r.header("Link");
@@ -48,8 +50,8 @@ final class TagList {
             throw new OciException(ErrorCode.NAME_UNKNOWN,
                 "repository " + d.repository() + " not found upstream at " + reg.name());
           }
-          return cached(cache, reg, d, err == null ? "answered " + r.status() : err.getMessage());
-        });
+          return cached(cache, reg, d, err == null ? "answered " + r.status() : Responses.cause(err).getMessage());
+        }, cache.disk());
   }
 
   private static FullHttpResponse cached(CacheContext cache, RegistryConfig reg,

@@ -38,7 +38,7 @@ public final class BlobIndex {
   private final AtomicLong blobBytes = new AtomicLong();
   private final AtomicLong evictions = new AtomicLong();
   private final List<LongSupplier> bookkeeping = new CopyOnWriteArrayList<>();
-  private volatile Consumer<Digest> evictionListener = d -> { };
+  private final List<Consumer<Digest>> evictionListeners = new CopyOnWriteArrayList<>();
 
   /** One stored blob, as the index sees it. */
   public static final class Entry {
@@ -133,11 +133,12 @@ public final class BlobIndex {
   }
 
   /**
-   * Told of every blob eviction, right after the file was deleted (on the evicting thread),
-   * to collect what lived only for that blob; it may make {@link #countAlso} sources shrink.
+   * Adds a listener told of every blob eviction, right after the file was deleted (on the
+   * evicting thread), to collect what lived only for that blob; it may make {@link #countAlso}
+   * sources shrink.
    */
   public void onEviction(Consumer<Digest> listener) {
-    this.evictionListener = listener;
+    evictionListeners.add(listener);
   }
 
   public int count() {
@@ -181,10 +182,12 @@ public final class BlobIndex {
         free = free > Long.MAX_VALUE - e.size() ? Long.MAX_VALUE : free + e.size();
         evictions.incrementAndGet();
         evicted.add(d);
-        try {
-          evictionListener.accept(d);
-        } catch (RuntimeException ex) {
-          LOG.warn("collecting what belonged to {} failed: {}", d, ex.toString());
+        for (Consumer<Digest> l : evictionListeners) {
+          try {
+            l.accept(d);
+          } catch (RuntimeException ex) {
+            LOG.warn("collecting what belonged to {} failed: {}", d, ex.toString());
+          }
         }
       }
     }

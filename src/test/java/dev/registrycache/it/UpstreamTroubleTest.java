@@ -4,6 +4,7 @@ import static dev.registrycache.it.FakeUpstream.blobPath;
 import static dev.registrycache.it.FakeUpstream.manifestPath;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.server.CacheApplication;
 import java.io.IOException;
@@ -68,6 +69,8 @@ class UpstreamTroubleTest extends CacheTestBase {
     HttpResponse<byte[]> tags = client.get("/v2/" + REPO + "/tags/list");
     assertEquals(503, tags.statusCode());
     assertEquals("UNAVAILABLE", CacheClient.errorCode(tags.body()));
+    String body = new String(tags.body());
+    assertTrue(!body.contains("dev.registrycache.") && !body.contains("java."), "no Java class names: " + body);
     assertNothingStored(digest);
   }
 

@@ -1,0 +1,180 @@
+package dev.registrycache.server;
+
+import dev.registrycache.oci.ByteRange;
+import dev.registrycache.oci.Digest;
+import dev.registrycache.oci.DistributionRequest;
+import dev.registrycache.oci.OciError;
+import dev.registrycache.oci.OciException;
+import dev.registrycache.store.BlobIndex;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.nio.file.NoSuchFileException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers a GET or HEAD of a stored blob on one connection: small blobs from memory in one
+ * write, the others with {@code sendfile} from a file kept open across answers. A hit on
+ * something in memory or already open is answered right on the event loop; the first time,
+ * the file is loaded or opened on the disk executor and the answer written once it is back on
+ * the event loop. The blob's index entry is released when its answer is written.
+ */
+final class StoredBlobSender {
+  private static final Logger LOG = LoggerFactory.getLogger(StoredBlobSender.class);
+  /** Bodies from this size on are sent corked: full segments, like nginx's tcp_nopush. */
+  private static final long CORK_THRESHOLD = 256 * 1024;
+
+  private final RegistryRequestHandler handler;
+  private final ChannelHandlerContext ctx;
+  private final CacheContext cache;
+
+  StoredBlobSender(RegistryRequestHandler handler, ChannelHandlerContext ctx, CacheContext cache) {
+    this.handler = handler;
+    this.ctx = ctx;
+    this.cache = cache;
+  }
+
+  /** HEAD: the headers only; nothing is read. */
+  void head(Exchange ex, BlobIndex.Entry e) {
+    HttpResponse r = Responses.head(HttpResponseStatus.OK);
+    ex.status = 200;
+    RegistryRequestHandler.blobHeaders(r.headers(), e.blob().digest().toString(), e.size(), null);
+    ctx.write(r);
+    handler.complete(ex, ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+  }
+
+  /** GET of a blob whose entry {@code e} the caller retained. */
+  void send(Exchange ex, BlobIndex.Entry e, DistributionRequest d) {
+    String rangeHeader = ex.request.headers().get(HttpHeaderNames.RANGE);
+    if (rangeHeader == null && e.size() > 0 && e.size() <= HotContent.MAX_ENTRY_BYTES) {
+      ByteBuf body = cache.hot().get(d.digest());
+      if (body != null) {
+        sendFromMemory(ex, e, body);
+        return;
+      }
+      onDisk(ex, e, () -> cache.disk().execute(() -> {
+        ByteBuf loaded;
+        try {
+          loaded = cache.hot().load(d.digest(), e.blob().path(), e.size());
+        } catch (java.io.IOException | RuntimeException unreadable) {
+          loaded = null; // gone or unreadable: the file path decides what to answer
+        }
+        ByteBuf b = loaded;
+        backOnLoop(e, () -> {
+          if (b != null) {
+            sendFromMemory(ex, e, b);
+          } else {
+            sendFile(ex, e, d, null);
+          }
+        }, b);
+      }));
+      return;
+    }
+    sendFile(ex, e, d, rangeHeader);
+  }
+
+  private void sendFromMemory(Exchange ex, BlobIndex.Entry e, ByteBuf body) {
+    e.release();
+    ex.status = 200;
+    ex.bytes = e.size();
+    cache.metrics().bytesServed("cache", e.size());
+    FullHttpResponse r = Responses.full(HttpResponseStatus.OK, Responses.OCTET_STREAM, body, e.size());
+    RegistryRequestHandler.blobHeaders(r.headers(), e.blob().digest().toString(), e.size(), null);
+    handler.complete(ex, ctx.writeAndFlush(r));
+  }
+
+  private void sendFile(Exchange ex, BlobIndex.Entry e, DistributionRequest d, String rangeHeader) {
+    ByteRange range;
+    try {
+      range = ByteRange.parse(rangeHeader, e.size());
+    } catch (OciException bad) {
+      e.release();
+      handler.rangeNotSatisfiable(ex, bad.error(), e.size());
+      return;
+    }
+    Digest digest = d.digest();
+    OpenBlobFiles.Handle open = cache.files().get(digest);
+    if (open != null) {
+      write(ex, e, open, range);
+      return;
+    }
+    onDisk(ex, e, () -> cache.files().open(digest, e.blob().path()).whenComplete((opened, err) -> backOnLoop(e, () -> {
+      if (err == null) {
+        write(ex, e, opened, range);
+      } else {
+        unreadable(ex, e, d, err);
+      }
+    }, opened == null ? null : (Runnable) opened::release)));
+  }
+
+  /** Continues on the connection's event loop; if it is gone (shutdown), lets go of what was held. */
+  private void backOnLoop(BlobIndex.Entry e, Runnable next, Object held) {
+    try {
+      ctx.executor().execute(next);
+    } catch (RejectedExecutionException shuttingDown) {
+      e.release();
+      if (held instanceof Runnable release) {
+        release.run();
+      } else {
+        io.netty.util.ReferenceCountUtil.release(held);
+      }
+    }
+  }
+
+  /** Hands file work to the disk executor; when its queue is full the client gets a 503. */
+  private void onDisk(Exchange ex, BlobIndex.Entry e, Runnable submit) {
+    try {
+      submit.run();
+    } catch (RejectedExecutionException busy) {
+      e.release();
+      handler.fail(ex, Responses.DISK_BUSY, true);
+    }
+  }
+
+  private void unreadable(Exchange ex, BlobIndex.Entry e, DistributionRequest d, Throwable err) {
+    e.release();
+    Throwable c = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+    c = c.getCause() instanceof NoSuchFileException ? c.getCause() : c;
+    if (c instanceof NoSuchFileException) {
+      cache.blobs().forget(d.digest()); // deleted behind our back: fetch it again
+      handler.retry(ex, d);
+    } else {
+      String id = OciError.newIncidentId();
+      LOG.error("internal error {}: cannot read stored blob {}", id, d.digest(), c);
+      handler.fail(ex, OciError.internal(id), true);
+    }
+  }
+
+  private void write(Exchange ex, BlobIndex.Entry e, OpenBlobFiles.Handle file, ByteRange range) {
+    HttpResponse r = Responses.head(range == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT);
+    ex.status = r.status().code();
+    RegistryRequestHandler.blobHeaders(r.headers(), e.blob().digest().toString(), e.size(), range);
+    ctx.write(r);
+    long start = range == null ? 0 : range.start();
+    long len = range == null ? e.size() : range.length();
+    ex.bytes = len;
+    cache.metrics().bytesServed("cache", len);
+    boolean cork = len >= CORK_THRESHOLD && Cork.set(ctx.channel(), true);
+    if (len > 0) {
+      ctx.write(file.region(start, len)); // releases the file once written
+    } else {
+      file.release();
+    }
+    ChannelFuture last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    last.addListener(f -> {
+      e.release();
+      if (cork) {
+        Cork.set(ctx.channel(), false); // sends the last partial segment now
+      }
+    });
+    handler.complete(ex, last);
+  }
+}
