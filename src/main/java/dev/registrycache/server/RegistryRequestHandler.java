@@ -106,7 +106,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     Exchange ex = new Exchange(req, keepAlive);
     current = ex;
     if (!req.decoderResult().isSuccess()) {
-      OciError err = Responses.undecodable(req.decoderResult().cause());
+      OciError err = RequestErrors.undecodable(req.decoderResult().cause());
       ex.status = err.status();
       respond(ex, Responses.error(err, false), false);
       return;
