@@ -17,17 +17,7 @@ import picocli.CommandLine.Command;
     description = "Node-local pull-through cache for OCI registries.",
     subcommands = {CacheCommand.class, CleanupCommand.class, OperatorCommand.class, UninstallCommand.class})
 public final class Main {
-  /** {@code text} (default) or {@code json}: chosen before the first logger exists. */
-  static final String LOG_FORMAT_ENV = "REGISTRY_CACHE_LOG_FORMAT";
-
   public static void main(String[] args) {
-    selectLogFormat(System.getenv(LOG_FORMAT_ENV));
     System.exit(new CommandLine(new Main()).execute(args));
-  }
-
-  static void selectLogFormat(String format) {
-    if ("json".equalsIgnoreCase(format) && System.getProperty("logback.configurationFile") == null) {
-      System.setProperty("logback.configurationFile", "logback-json.xml");
-    }
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.registrycache.logging.Logging;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +19,7 @@ class LogFormatTest {
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", cp, LogProbe.class.getName()).redirectErrorStream(true);
     if (format != null) {
-      pb.environment().put(Main.LOG_FORMAT_ENV, format);
+      pb.environment().put(Logging.FORMAT_VARIABLE, format);
     }
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes());
@@ -39,7 +40,7 @@ class LogFormatTest {
     assertFalse(lines.isEmpty());
     JsonNode n = new ObjectMapper().readTree(lines.get(0));
     assertEquals("INFO", n.path("level").asText());
-    assertEquals("probe says 42", n.path("formattedMessage").asText());
+    assertEquals("probe says 42", n.path("message").asText());
     assertTrue(n.path("loggerName").asText().endsWith("LogProbe"));
     assertTrue(n.path("timestamp").asLong() > 0);
     for (String l : lines) {
@@ -47,10 +48,9 @@ class LogFormatTest {
     }
   }
 
-  /** Logs one line the way the application does, after choosing the format like Main. */
+  /** Logs one line the way the application does (logback.xml reads the variable). */
   public static final class LogProbe {
     public static void main(String[] args) {
-      Main.selectLogFormat(System.getenv(Main.LOG_FORMAT_ENV));
       org.slf4j.LoggerFactory.getLogger(LogProbe.class).info("probe says {}", 42);
     }
   }

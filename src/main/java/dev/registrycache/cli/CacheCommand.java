@@ -3,6 +3,7 @@ package dev.registrycache.cli;
 import dev.registrycache.config.CacheConfig;
 import dev.registrycache.config.ConfigLoader;
 import dev.registrycache.config.Sizes;
+import dev.registrycache.logging.Logging;
 import dev.registrycache.node.NodeMirrorLifecycle;
 import dev.registrycache.node.NodeMirrorPlan;
 import dev.registrycache.server.CacheApplication;
@@ -14,6 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,6 +54,11 @@ public final class CacheCommand implements Callable<Integer> {
       defaultValue = "${env:REGISTRY_CACHE_ACCESS_LOG}")
   Boolean accessLog;
 
+  @Option(names = "--log-format", paramLabel = "text|json",
+      description = "log lines as text or as one JSON object each (env: REGISTRY_CACHE_LOG_FORMAT; default text)",
+      defaultValue = "${env:REGISTRY_CACHE_LOG_FORMAT:-text}", converter = LogFormatConverter.class)
+  Logging.Format logFormat;
+
   @Option(names = "--registry", paramLabel = "NAME=URL",
       description = "mirror NAME from upstream URL (repeatable; replaces the URL of a configured registry)")
   List<String> registries = new ArrayList<>();
@@ -72,6 +79,7 @@ public final class CacheCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Logging.useFormat(logFormat);
     CacheConfig cfg;
     Duration drain;
     try {
@@ -101,10 +109,23 @@ public final class CacheCommand implements Callable<Integer> {
         nodeLifecycle.stop(NODE_STOP_WAIT);
       }
       app.close(drain);
+      Logging.stop(); // writes the access-log lines still queued
       stopped.countDown();
     }, "shutdown"));
     stopped.await();
     return 0;
+  }
+
+  /** {@code text} or {@code json}, in any case, with a message naming both. */
+  static final class LogFormatConverter implements CommandLine.ITypeConverter<Logging.Format> {
+    @Override
+    public Logging.Format convert(String value) {
+      try {
+        return Logging.Format.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
   }
 
   private NodeMirrorLifecycle startNodeConfiguration(CacheConfig cfg, CacheApplication app) {

@@ -120,10 +120,6 @@ public final class CacheMetrics {
     counter("digest_mismatches", "registry", registry).increment();
   }
 
-  public void accessLogDropped() {
-    counter("access_log_dropped").increment();
-  }
-
   /** Docker Hub's {@code ratelimit-remaining}, per registry. */
   public void rateLimitRemaining(String registryName, long remaining) {
     rateLimits.computeIfAbsent(registryName, n -> {

@@ -95,7 +95,11 @@ public final class CacheApplication implements AutoCloseable {
     metrics.gauge("downloads_in_flight", "Blobs being fetched from upstream", blobService, BlobService::inFlightCount);
     metrics.functionCounter("evictions", "Blobs evicted to stay within the limits", index, BlobIndex::evictions);
 
-    accessLog = config.accessLog() ? new AccessLog(System.out, metrics) : null;
+    accessLog = config.accessLog() ? new AccessLog() : null;
+    if (accessLog != null) {
+      metrics.functionCounter("access_log_dropped", "Access-log lines dropped because stdout could not keep up",
+          accessLog, AccessLog::dropped);
+    }
     HotContent hot = new HotContent(HOT_CONTENT_BYTES);
     metrics.gauge("memory_cache_bytes", "Small blobs and manifests held in memory", hot, HotContent::usedBytes);
     files = new OpenBlobFiles(OPEN_FILES, disk);
