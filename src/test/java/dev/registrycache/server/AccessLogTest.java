@@ -24,17 +24,25 @@ class AccessLogTest {
 
   private final PrintStream stdout = System.out;
 
+  private final PrintStream stderr = System.err;
+
   @AfterEach
-  void restoreStdout() {
+  void restoreStdoutAndStderr() {
     System.setOut(stdout);
+    System.setErr(stderr);
   }
 
-  /** A logger context configured from the real logback.xml, with stdout going to {@link #out}. */
+  /**
+   * A logger context configured from the real logback.xml, with stdout (access log) and stderr
+   * (everything else) both going to {@link #out}.
+   */
   private LoggerContext configure(String format) throws Exception {
     LoggerContext ctx = new LoggerContext();
     ctx.setMDCAdapter(new LogbackMDCAdapter()); // as the SLF4J provider does for the real context
     ctx.putProperty(Logging.FORMAT_VARIABLE, format);
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    PrintStream both = new PrintStream(out, true, StandardCharsets.UTF_8);
+    System.setOut(both);
+    System.setErr(both);
     JoranConfigurator c = new JoranConfigurator();
     c.setContext(ctx);
     c.doConfigure(AccessLogTest.class.getResource("/logback.xml"));
