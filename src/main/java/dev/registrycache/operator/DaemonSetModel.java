@@ -4,6 +4,8 @@ import dev.registrycache.api.v1alpha1.RegistryCache;
 import dev.registrycache.api.v1alpha1.RegistryCacheSpec;
 import dev.registrycache.api.v1alpha1.RuntimeSpec;
 import dev.registrycache.api.v1alpha1.UpstreamProxySpec;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -38,7 +40,14 @@ public final class DaemonSetModel {
 
   private DaemonSetModel() {}
 
+  /** The DaemonSet of a RegistryCache that shares no nodes with another one. */
   public static DaemonSet desired(RegistryCache rc, OperatorSettings settings, CacheConfigModel config) {
+    return desired(rc, settings, config, NodeSelection.of(rc, List.of()));
+  }
+
+  /** @param selection its nodes; those older overlapping RegistryCaches keep are left out by node affinity */
+  public static DaemonSet desired(RegistryCache rc, OperatorSettings settings, CacheConfigModel config,
+      NodeSelection selection) {
     RegistryCacheSpec spec = rc.effectiveSpec();
     List<Volume> volumes = new ArrayList<>();
     List<VolumeMount> mounts = new ArrayList<>();
@@ -74,8 +83,9 @@ public final class DaemonSetModel {
     String pullPolicy = spec.imagePullPolicy != null ? spec.imagePullPolicy : settings.imagePullPolicy();
     List<Toleration> tolerations = spec.tolerations != null ? spec.tolerations
         : List.of(new TolerationBuilder().withOperator("Exists").build());
-    Map<String, String> nodeSelector = spec.nodeSelector == null || spec.nodeSelector.isEmpty()
-        ? Map.of("kubernetes.io/os", "linux") : spec.nodeSelector;
+    Affinity affinity = selection.leaveToOlder().isEmpty() ? null : new AffinityBuilder().withNewNodeAffinity()
+        .withNewRequiredDuringSchedulingIgnoredDuringExecution().withNodeSelectorTerms(selection.leaveToOlder())
+        .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().build();
 
     return new DaemonSetBuilder()
         .withMetadata(ResourceNames.metadata(rc, ResourceNames.daemonSet(rc), settings.namespace()))
@@ -98,7 +108,8 @@ public final class DaemonSetModel {
               .withAutomountServiceAccountToken(false)
               .withPriorityClassName(spec.priorityClassName)
               .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
-              .withNodeSelector(nodeSelector)
+              .withNodeSelector(selection.nodeSelector())
+              .withAffinity(affinity)
               .withTolerations(tolerations)
               .withVolumes(volumes)
               .withContainers(new ContainerBuilder()

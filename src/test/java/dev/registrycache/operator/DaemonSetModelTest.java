@@ -128,4 +128,27 @@ class DaemonSetModelTest {
         .getSpec().getTemplate().getMetadata().getAnnotations().get(ResourceNames.CONFIG_HASH);
     assertNotEquals(hash, rotated);
   }
+
+  @Test
+  void nodesOfAnOlderOverlappingCacheAreLeftToItByAffinity() {
+    RegistryCacheSpec olderSpec = new RegistryCacheSpec();
+    olderSpec.nodeSelector = Map.of("zone", "a");
+    RegistryCache older = Specs.cache("zone-a", olderSpec);
+    older.getMetadata().setCreationTimestamp("2026-01-01T00:00:00Z");
+    RegistryCacheSpec spec = new RegistryCacheSpec();
+    spec.nodeSelector = Map.of("gpu", "true");
+    RegistryCache rc = Specs.cache("main", spec);
+    rc.getMetadata().setCreationTimestamp("2026-01-02T00:00:00Z");
+    PodSpec pod = DaemonSetModel.desired(rc, Specs.SETTINGS, CacheConfigModel.of(spec, Map.of()),
+        NodeSelection.of(rc, List.of(older, rc))).getSpec().getTemplate().getSpec();
+    assertEquals(Map.of("gpu", "true"), pod.getNodeSelector());
+    var terms = pod.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
+        .getNodeSelectorTerms();
+    assertEquals(1, terms.size());
+    assertEquals("zone", terms.get(0).getMatchExpressions().get(0).getKey());
+    assertEquals("NotIn", terms.get(0).getMatchExpressions().get(0).getOperator());
+    assertEquals(List.of("a"), terms.get(0).getMatchExpressions().get(0).getValues());
+    assertNull(ds(new RegistryCacheSpec(), Map.of()).getSpec().getTemplate().getSpec().getAffinity(),
+        "alone: no affinity");
+  }
 }

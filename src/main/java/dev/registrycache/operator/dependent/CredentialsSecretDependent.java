@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Constants;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
 
@@ -18,7 +17,11 @@ import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
  */
 @KubernetesDependent(informer = @Informer(namespaces = Constants.WATCH_CURRENT_NAMESPACE,
     labelSelector = DependentLabels.SELECTOR))
-public class CredentialsSecretDependent extends CRUDKubernetesDependentResource<Secret, RegistryCache> {
+public class CredentialsSecretDependent extends RecordedDependent<Secret> {
+  public CredentialsSecretDependent() {
+    super(Secret.class);
+  }
+
   @Override
   protected Secret desired(RegistryCache rc, Context<RegistryCache> context) {
     DesiredState state = DesiredState.of(rc, context);

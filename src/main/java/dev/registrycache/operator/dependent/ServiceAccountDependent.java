@@ -8,13 +8,16 @@ import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Constants;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /** The cache pods' ServiceAccount: no API permissions, no token mounted. */
 @KubernetesDependent(informer = @Informer(namespaces = Constants.WATCH_CURRENT_NAMESPACE,
     labelSelector = DependentLabels.SELECTOR))
-public class ServiceAccountDependent extends CRUDKubernetesDependentResource<ServiceAccount, RegistryCache> {
+public class ServiceAccountDependent extends RecordedDependent<ServiceAccount> {
+  public ServiceAccountDependent() {
+    super(ServiceAccount.class);
+  }
+
   @Override
   protected ServiceAccount desired(RegistryCache rc, Context<RegistryCache> context) {
     return new ServiceAccountBuilder()
