@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -37,6 +38,12 @@ public final class DaemonSetModel {
   /** Long enough for the pod to restore the node's configuration on SIGTERM. */
   public static final long TERMINATION_GRACE_SECONDS = 60;
   static final List<String> CAPABILITIES = List.of("CHOWN", "DAC_OVERRIDE", "FOWNER");
+  /**
+   * Bound of the pod's writable /tmp (the native transport's library is unpacked there). An
+   * empty {@code emptyDir: {}} would also not survive server-side apply's field tracking, and
+   * the DaemonSet would be applied again at every reconciliation.
+   */
+  static final String TMP_SIZE = "64Mi";
 
   private DaemonSetModel() {}
 
@@ -62,7 +69,8 @@ public final class DaemonSetModel {
           .withSecretName(ResourceNames.credentialsSecret(rc)).withDefaultMode(0400).endSecret().build());
       mounts.add(mount("credentials", CacheConfigModel.CREDENTIALS_MOUNT, true));
     }
-    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().withSizeLimit(new Quantity(TMP_SIZE))
+        .endEmptyDir().build());
     mounts.add(mount("tmp", "/tmp", false));
 
     List<EnvVar> env = new ArrayList<>();
@@ -195,8 +203,12 @@ public final class DaemonSetModel {
     return true;
   }
 
+  /**
+   * A mount; {@code readOnly} is left out unless true, as the API server leaves it out: a
+   * {@code false} it does not store would look like a difference at every reconciliation.
+   */
   private static VolumeMount mount(String volume, String path, boolean readOnly) {
-    return new VolumeMountBuilder().withName(volume).withMountPath(path).withReadOnly(readOnly).build();
+    return new VolumeMountBuilder().withName(volume).withMountPath(path).withReadOnly(readOnly ? true : null).build();
   }
 
   private static void addIfSet(List<EnvVar> env, String name, String value) {

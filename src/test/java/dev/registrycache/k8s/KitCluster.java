@@ -64,11 +64,14 @@ final class KitCluster {
 
   /** Runs kubectl with the admin kubeconfig; returns its output (fails on a non-zero exit). */
   static String kubectl(String... args) throws IOException, InterruptedException {
-    String[] cmd = new String[args.length + 3];
+    String[] cmd = new String[args.length + 5];
     cmd[0] = KUBECTL.toString();
     cmd[1] = "--kubeconfig";
     cmd[2] = ADMIN_KUBECONFIG.toString();
-    System.arraycopy(args, 0, cmd, 3, args.length);
+    // a discovery cache of an earlier cluster on the same address would not know the CRD yet
+    cmd[3] = "--cache-dir";
+    cmd[4] = Files.createTempDirectory("kubectl-cache").toString();
+    System.arraycopy(args, 0, cmd, 5, args.length);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {

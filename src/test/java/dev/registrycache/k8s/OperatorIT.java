@@ -40,6 +40,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -146,8 +147,9 @@ class OperatorIT {
   void stopAndCleanUp() throws Exception {
     try {
       if (caches() != null) {
-        caches().withName("it").delete();
-        caches().withName("it-missing").delete();
+        for (String name : List.of("it", "it-missing", "it-older", "it-younger")) {
+          caches().withName(name).delete();
+        }
         await("RegistryCaches deleted", SETTLE, () -> caches().list().getItems().isEmpty());
       }
     } finally {
@@ -166,9 +168,17 @@ class OperatorIT {
     }
   }
 
-  /** No node matches: the kit may run a node, and these caches must select none. */
+  /**
+   * No node matches: the kit may run a node, and these caches must select none. Each selects
+   * by its own value of one label, so they do not overlap unless a test wants them to.
+   */
   private static RegistryCache cache(String name, RegistryCacheSpec spec) {
-    spec.nodeSelector = Map.of("registrycache.dev/operator-it", "no-such-node");
+    return cache(name, spec, name);
+  }
+
+  private static RegistryCache cache(String name, RegistryCacheSpec spec, String group) {
+    spec.nodeSelector = new java.util.LinkedHashMap<>(spec.nodeSelector);
+    spec.nodeSelector.put("registrycache.dev/operator-it", "no-such-node-" + group);
     RegistryCache rc = new RegistryCache();
     rc.setMetadata(new ObjectMetaBuilder().withName(name).build());
     rc.setSpec(spec);
@@ -189,7 +199,11 @@ class OperatorIT {
   }
 
   private DaemonSet daemonSet() {
-    return admin.apps().daemonSets().inNamespace(NS).withName("registry-cache-it").get();
+    return daemonSet("it");
+  }
+
+  private DaemonSet daemonSet(String cache) {
+    return admin.apps().daemonSets().inNamespace(NS).withName("registry-cache-" + cache).get();
   }
 
   private String configHash() {
@@ -277,7 +291,7 @@ class OperatorIT {
   void aRotatedPasswordReachesTheCopyAndRollsThePods() {
     String before = configHash();
     admin.secrets().resource(credentials("s3cret-2")).forceConflicts().serverSideApply();
-    await("the rotated password in the copy (within the 60 s resync)", Duration.ofSeconds(90), () -> {
+    await("the rotated password in the copy (a watch: sooner than the 60 s resync)", Duration.ofSeconds(20), () -> {
       Secret copy = admin.secrets().inNamespace(NS).withName("registry-cache-it-credentials").get();
       return "s3cret-2".equals(new String(Base64.getDecoder().decode(copy.getData().get("registry-1.password"))));
     });
@@ -286,6 +300,16 @@ class OperatorIT {
 
   @Test
   @Order(5)
+  void aDaemonSetUpdateIsAnEventNamingTheNewHash() {
+    String hash = configHash();
+    await("an Updated event with the config hash " + hash, SETTLE, () -> admin.v1().events().inNamespace("default")
+        .list().getItems().stream().anyMatch(e -> "it".equals(e.getInvolvedObject().getName())
+            && "Updated".equals(e.getReason()) && e.getMessage().startsWith("DaemonSet ")
+            && e.getMessage().contains("-> " + hash)));
+  }
+
+  @Test
+  @Order(6)
   void aMissingSecretIsReportedInTheStatus() {
     RegistryCacheSpec spec = new RegistryCacheSpec();
     RegistrySpec r = new RegistrySpec("ghcr.io", null);
@@ -302,7 +326,48 @@ class OperatorIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
+  void overlappingSelectionsLeaveTheNodesToTheOlderOneUntilItGoes() throws Exception {
+    RegistryCacheSpec zone = new RegistryCacheSpec();
+    zone.nodeSelector = Map.of("registrycache.dev/operator-it-zone", "a");
+    caches().resource(cache("it-older", zone, "overlap")).create();
+    await("the older one's DaemonSet", SETTLE, () -> daemonSet("it-older"));
+    Thread.sleep(1100); // creation times have seconds: the order is then unambiguous
+    RegistryCacheSpec gpu = new RegistryCacheSpec();
+    gpu.nodeSelector = Map.of("registrycache.dev/operator-it-gpu", "true");
+    caches().resource(cache("it-younger", gpu, "overlap")).create();
+
+    Condition younger = await("younger Degraded NodeSelectionConflict", SETTLE, () -> {
+      Condition c = condition("it-younger", "Degraded");
+      return c != null && "NodeSelectionConflict".equals(c.getReason()) ? c : null;
+    });
+    assertTrue(younger.getMessage().contains("it-older"), younger.getMessage());
+    Condition older = await("older Degraded NodeSelectionConflict", SETTLE, () -> {
+      Condition c = condition("it-older", "Degraded");
+      return c != null && "NodeSelectionConflict".equals(c.getReason()) ? c : null;
+    });
+    assertTrue(older.getMessage().contains("it-younger"), older.getMessage());
+    var expr = await("the younger one's affinity", SETTLE, () -> daemonSet("it-younger")).getSpec().getTemplate()
+        .getSpec().getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
+        .getNodeSelectorTerms().get(0).getMatchExpressions().get(0);
+    assertEquals(List.of("registrycache.dev/operator-it-zone", "NotIn", List.of("a")),
+        List.of(expr.getKey(), expr.getOperator(), expr.getValues()));
+    String table = KitCluster.kubectl("get", "regcache", "it-younger");
+    assertTrue(table.contains("NodeSelectionConflict"), table);
+
+    caches().withName("it-older").delete();
+    // server-side apply of 1.20 drops the terms and leaves an empty nodeAffinity: no constraint either way
+    await("the affinity's terms removed once the older one is gone", SETTLE,
+        () -> caches().withName("it-older").get() == null && Optional.ofNullable(daemonSet("it-younger").getSpec()
+            .getTemplate().getSpec().getAffinity()).map(a -> a.getNodeAffinity())
+            .map(n -> n.getRequiredDuringSchedulingIgnoredDuringExecution()).isEmpty());
+    await("younger no longer Degraded", SETTLE, () -> "AsExpected".equals(condition("it-younger", "Degraded").getReason()));
+    caches().withName("it-younger").delete();
+    await("younger gone", SETTLE, () -> caches().withName("it-younger").get() == null);
+  }
+
+  @Test
+  @Order(8)
   void deletingReleasesTheFinalizerAndGarbageCollectsEveryDependent() {
     caches().withName("it").delete();
     await("RegistryCache gone", SETTLE, () -> caches().withName("it").get() == null);

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -150,5 +151,19 @@ class DaemonSetModelTest {
     assertEquals(List.of("a"), terms.get(0).getMatchExpressions().get(0).getValues());
     assertNull(ds(new RegistryCacheSpec(), Map.of()).getSpec().getTemplate().getSpec().getAffinity(),
         "alone: no affinity");
+  }
+
+  /**
+   * The API server does not store {@code readOnly: false} nor an empty {@code emptyDir: {}};
+   * a desired object holding them would differ from the applied one at every reconciliation
+   * and be applied again each time.
+   */
+  @Test
+  void nothingTheServerWouldDropSoEveryApplyMatches() {
+    RegistryCacheSpec spec = Specs.withRegistries(Specs.registry("quay.io", null, "team", "creds"));
+    String json = Serialization.asJson(ds(spec, Map.of("quay.io", new RegistryCredentials("u", "p"))));
+    assertFalse(json.contains("\"readOnly\":false"), json);
+    assertFalse(json.contains(":{}"), json);
+    assertTrue(json.contains("\"readOnly\":true"), "the config stays read-only: " + json);
   }
 }

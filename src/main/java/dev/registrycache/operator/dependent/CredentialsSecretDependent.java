@@ -10,6 +10,10 @@ import io.javaoperatorsdk.operator.api.reconciler.Constants;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The registries' passwords, copied from the referenced Secrets into the operator's namespace
@@ -28,8 +32,18 @@ public class CredentialsSecretDependent extends RecordedDependent<Secret> {
     return new SecretBuilder()
         .withMetadata(ResourceNames.metadata(rc, ResourceNames.credentialsSecret(rc), state.operator().namespace()))
         .withType("Opaque")
-        .withStringData(state.config().secretData())
+        .withData(base64(state.config().secretData()))
         .build();
+  }
+
+  /**
+   * The values as the API server stores them: {@code stringData} is turned into {@code data} on
+   * every write, so applying it again would look like a change each time.
+   */
+  private static Map<String, String> base64(Map<String, String> values) {
+    Map<String, String> out = new TreeMap<>();
+    values.forEach((k, v) -> out.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+    return out;
   }
 
   /** Reconcile precondition: some registry has credentials (otherwise the Secret is removed). */

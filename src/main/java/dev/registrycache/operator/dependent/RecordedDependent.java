@@ -24,10 +24,13 @@ abstract class RecordedDependent<R extends HasMetadata> extends CRUDKubernetesDe
     new EventRecorder(context.getClient()).normal(rc, "Created", describe(created));
   }
 
+  /** Recorded only when the object changed: an apply that changes nothing keeps the resource version. */
   @Override
   protected void onUpdated(RegistryCache rc, R updated, R actual, Context<RegistryCache> context) {
     super.onUpdated(rc, updated, actual, context);
-    new EventRecorder(context.getClient()).normal(rc, "Updated", describe(updated) + change(actual, updated));
+    if (differ(actual.getMetadata().getResourceVersion(), updated.getMetadata().getResourceVersion())) {
+      new EventRecorder(context.getClient()).normal(rc, "Updated", describe(updated) + change(actual, updated));
+    }
   }
 
   /** What the update means beyond "changed", e.g. that the pods roll; empty by default. */
