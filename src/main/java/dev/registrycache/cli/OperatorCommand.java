@@ -67,7 +67,8 @@ public final class OperatorCommand implements Callable<Integer> {
         : Files.isReadable(POD_NAMESPACE) ? Files.readString(POD_NAMESPACE).strip() : "registry-cache";
     Config config = new ConfigBuilder(Config.autoConfigure(null)).withNamespace(ns).build();
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-    Operator operator = RegistryCacheOperator.create(client, new OperatorSettings(ns, image, imagePullPolicy, logFormat),
+    Operator operator = RegistryCacheOperator.create(client, new OperatorSettings(ns, image, imagePullPolicy, logFormat,
+        OperatorSettings.apiServerEnv(System.getenv())),
         leaderElection, o -> { });
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(metrics);

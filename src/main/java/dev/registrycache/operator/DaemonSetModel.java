@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Toleration;
@@ -75,6 +76,10 @@ public final class DaemonSetModel {
 
     List<EnvVar> env = new ArrayList<>();
     env.add(new EnvVar("REGISTRY_CACHE_HOST_ROOT", HOST_ROOT, null));
+    // the cache writes its node's state into its own pod's status (NodeConfiguredCondition)
+    env.add(fieldRef("REGISTRY_CACHE_POD_NAME", "metadata.name"));
+    env.add(fieldRef("REGISTRY_CACHE_POD_NAMESPACE", "metadata.namespace"));
+    settings.apiServerEnv().forEach((k, v) -> env.add(new EnvVar(k, v, null)));
     boolean configureNode = runtimeDirectories(spec, volumes, mounts, env);
     env.add(new EnvVar("REGISTRY_CACHE_DEFAULT_ENTRY", String.valueOf(Boolean.TRUE.equals(spec.runtimes.defaultEntry)), null));
     if (settings.logFormat() != null) {
@@ -113,7 +118,7 @@ public final class DaemonSetModel {
               .withHostNetwork(true)
               .withDnsPolicy("ClusterFirstWithHostNet")
               .withServiceAccountName(ResourceNames.serviceAccount(rc))
-              .withAutomountServiceAccountToken(false)
+              .withAutomountServiceAccountToken(true)
               .withPriorityClassName(spec.priorityClassName)
               .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
               .withNodeSelector(selection.nodeSelector())
@@ -209,6 +214,11 @@ public final class DaemonSetModel {
    */
   private static VolumeMount mount(String volume, String path, boolean readOnly) {
     return new VolumeMountBuilder().withName(volume).withMountPath(path).withReadOnly(readOnly ? true : null).build();
+  }
+
+  private static EnvVar fieldRef(String name, String path) {
+    return new EnvVarBuilder().withName(name).withNewValueFrom().withNewFieldRef().withApiVersion("v1")
+        .withFieldPath(path).endFieldRef().endValueFrom().build();
   }
 
   private static void addIfSet(List<EnvVar> env, String name, String value) {

@@ -111,14 +111,18 @@ public final class StatusModel {
                 + (sched != null && sched.getMessage() != null ? ": " + sched.getMessage() : "")));
         continue;
       }
+      PodCondition reported = NodeConfiguredCondition.on(p).filter(c -> "False".equals(c.getStatus())).orElse(null);
       String waiting = waitingReason(p);
-      if (waiting != null) {
+      if (reported != null) {
+        // the cache's own words: the most specific reason there is
+        out.add(new NodeProblem(node, Conditions.NODE_NOT_CONFIGURABLE, reported.getMessage()));
+      } else if (waiting != null) {
         out.add(new NodeProblem(node, Conditions.POD_NOT_READY, "pod " + p.getMetadata().getName() + ": " + waiting));
       } else {
         PodCondition readyCondition = condition(p, "Ready");
         out.add(new NodeProblem(node, Conditions.NODE_NOT_CONFIGURABLE, "pod " + p.getMetadata().getName()
             + " runs but is not ready: the cache does not answer or cannot configure the node's runtime"
-            + " (kubectl logs, or curl 127.0.0.1:ADMINPORT/status on the node)"
+            + " (it did not say why: kubectl logs, or curl 127.0.0.1:ADMINPORT/status on the node)"
             + (readyCondition != null && readyCondition.getMessage() != null ? "; " + readyCondition.getMessage() : "")));
       }
     }

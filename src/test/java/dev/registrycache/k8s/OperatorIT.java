@@ -11,19 +11,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.marcnuri.helm.Helm;
 import dev.registrycache.api.v1alpha1.RegistryCache;
 import dev.registrycache.api.v1alpha1.RegistryCacheSpec;
+import dev.registrycache.api.v1alpha1.NodeProblem;
 import dev.registrycache.api.v1alpha1.RegistrySpec;
 import dev.registrycache.api.v1alpha1.SecretReference;
+import dev.registrycache.operator.PodConditionReporter;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
@@ -96,15 +104,7 @@ class OperatorIT {
     for (HasMetadata o : rbac) {
       admin.resource(o).forceConflicts().serverSideApply();
     }
-    String token = await("the ServiceAccount's token", SETTLE, () -> {
-      var sa = admin.serviceAccounts().inNamespace(NS).withName(RELEASE).get();
-      if (sa == null || sa.getSecrets() == null || sa.getSecrets().isEmpty()) {
-        return null;
-      }
-      Secret s = admin.secrets().inNamespace(NS).withName(sa.getSecrets().get(0).getName()).get();
-      return s == null || s.getData() == null || !s.getData().containsKey("token") ? null
-          : new String(Base64.getDecoder().decode(s.getData().get("token")), StandardCharsets.UTF_8);
-    });
+    String token = token(RELEASE);
     Path kubeconfig = Files.createTempFile("operator-sa", ".kubeconfig");
     Config cfg = admin.getConfiguration();
     String ca = cfg.getCaCertData() != null ? cfg.getCaCertData()
@@ -132,6 +132,19 @@ class OperatorIT {
       } catch (Exception e) {
         return null;
       }
+    });
+  }
+
+  /** The token of a ServiceAccount in {@link #NS} (1.20 keeps it in a Secret). */
+  private String token(String serviceAccount) {
+    return await("the ServiceAccount " + serviceAccount + "'s token", SETTLE, () -> {
+      var sa = admin.serviceAccounts().inNamespace(NS).withName(serviceAccount).get();
+      if (sa == null || sa.getSecrets() == null || sa.getSecrets().isEmpty()) {
+        return null;
+      }
+      Secret s = admin.secrets().inNamespace(NS).withName(sa.getSecrets().get(0).getName()).get();
+      return s == null || s.getData() == null || !s.getData().containsKey("token") ? null
+          : new String(Base64.getDecoder().decode(s.getData().get("token")), StandardCharsets.UTF_8);
     });
   }
 
@@ -298,8 +311,56 @@ class OperatorIT {
     await("a new config hash after rotation", SETTLE, () -> !before.equals(configHash()));
   }
 
+  /**
+   * What a cache pod does on a node that cannot be configured, done here as the cache pods'
+   * ServiceAccount with the chart's RBAC (there is no kubelet): its condition is merged with the
+   * ones already there, and the operator names the node with the cache's reason. The pod does
+   * not match the DaemonSet's selector, so the DaemonSet controller leaves it alone.
+   */
   @Test
   @Order(5)
+  void aCachePodsReasonForItsNodeReachesTheStatus() {
+    admin.nodes().resource(new NodeBuilder().withNewMetadata().withName("ghost-node").endMetadata().build())
+        .forceConflicts().serverSideApply();
+    try {
+      Pod probe = admin.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("cache-probe")
+              .withLabels(Map.of("app.kubernetes.io/managed-by", "registry-cache-operator", "registrycache.dev/cache", "it"))
+          .endMetadata()
+          .withNewSpec().withNodeName("ghost-node").addNewContainer().withName("cache").withImage("example.test/x:1")
+            .endContainer().endSpec().build()).create();
+      probe.setStatus(new PodStatusBuilder().withPhase("Pending")
+          .addNewCondition().withType("PodScheduled").withStatus("True").endCondition().build());
+      admin.pods().inNamespace(NS).resource(probe).updateStatus();
+
+      Config cfg = new ConfigBuilder(admin.getConfiguration()).withOauthToken(token("registry-cache-it-node"))
+          .withClientCertData(null).withClientKeyData(null).withClientCertFile(null).withClientKeyFile(null)
+          .withNamespace(NS).build();
+      try (KubernetesClient cachePod = new KubernetesClientBuilder().withConfig(cfg).build()) {
+        new PodConditionReporter(() -> cachePod, NS, "cache-probe").report(false,
+            "node cannot be configured: containerd: /etc/containerd/config.toml has no config_path");
+        KubernetesClientException listing = assertThrows(KubernetesClientException.class,
+            () -> cachePod.pods().inNamespace(NS).list());
+        assertEquals(403, listing.getCode(), "the cache pods may write their status, not list pods");
+      }
+      Pod written = admin.pods().inNamespace(NS).withName("cache-probe").get();
+      List<String> types = written.getStatus().getConditions().stream().map(c -> c.getType()).toList();
+      assertTrue(types.containsAll(List.of("PodScheduled", "registrycache.dev/NodeConfigured")), types.toString());
+
+      NodeProblem problem = await("ghost-node named in the status with the cache's reason", SETTLE,
+          () -> caches().withName("it").get().getStatus().nodesNotCaching.stream()
+              .filter(n -> "ghost-node".equals(n.node) && n.message.contains("config_path")).findFirst().orElse(null));
+      assertEquals("NodeNotConfigurable", problem.reason);
+      assertTrue(problem.message.contains("has no config_path"), problem.message);
+    } finally {
+      admin.pods().inNamespace(NS).withName("cache-probe").withGracePeriod(0).delete();
+      admin.nodes().withName("ghost-node").delete();
+    }
+    await("ghost-node no longer named", SETTLE, () -> caches().withName("it").get().getStatus().nodesNotCaching
+        .stream().noneMatch(n -> "ghost-node".equals(n.node)));
+  }
+
+  @Test
+  @Order(6)
   void aDaemonSetUpdateIsAnEventNamingTheNewHash() {
     String hash = configHash();
     await("an Updated event with the config hash " + hash, SETTLE, () -> admin.v1().events().inNamespace("default")
@@ -309,7 +370,7 @@ class OperatorIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void aMissingSecretIsReportedInTheStatus() {
     RegistryCacheSpec spec = new RegistryCacheSpec();
     RegistrySpec r = new RegistrySpec("ghcr.io", null);
@@ -326,7 +387,7 @@ class OperatorIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void overlappingSelectionsLeaveTheNodesToTheOlderOneUntilItGoes() throws Exception {
     RegistryCacheSpec zone = new RegistryCacheSpec();
     zone.nodeSelector = Map.of("registrycache.dev/operator-it-zone", "a");
@@ -367,7 +428,7 @@ class OperatorIT {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void deletingReleasesTheFinalizerAndGarbageCollectsEveryDependent() {
     caches().withName("it").delete();
     await("RegistryCache gone", SETTLE, () -> caches().withName("it").get() == null);

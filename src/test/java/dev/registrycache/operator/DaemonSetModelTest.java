@@ -51,7 +51,7 @@ class DaemonSetModelTest {
     assertEquals("Exists", pod.getTolerations().get(0).getOperator(), "tolerates every taint");
     assertEquals(Map.of("kubernetes.io/os", "linux"), pod.getNodeSelector());
     assertEquals("registry-cache-main-node", pod.getServiceAccountName());
-    assertFalse(pod.getAutomountServiceAccountToken());
+    assertTrue(pod.getAutomountServiceAccountToken(), "the cache writes its node's state into its pod status");
     assertEquals(DaemonSetModel.TERMINATION_GRACE_SECONDS, pod.getTerminationGracePeriodSeconds());
     Container c = pod.getContainers().get(0);
     assertEquals("example.test/registry-cache:1", c.getImage());
@@ -71,6 +71,27 @@ class DaemonSetModelTest {
     assertNull(env(c, "REGISTRY_CACHE_CONTAINERD_CERTS_DIR"));
     assertNull(env(c, "HTTPS_PROXY"));
     assertTrue(ds.getSpec().getTemplate().getMetadata().getAnnotations().containsKey(ResourceNames.CONFIG_HASH));
+    assertEquals("metadata.name", fieldPath(c, "REGISTRY_CACHE_POD_NAME"));
+    assertEquals("metadata.namespace", fieldPath(c, "REGISTRY_CACHE_POD_NAMESPACE"));
+    assertNull(env(c, "KUBERNETES_SERVICE_HOST"), "the operator had none to pass on");
+  }
+
+  private static String fieldPath(Container c, String name) {
+    return c.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst()
+        .map(e -> e.getValueFrom().getFieldRef().getFieldPath()).orElse(null);
+  }
+
+  @Test
+  void theOperatorsWayToTheApiServerIsPassedOn() {
+    OperatorSettings settings = new OperatorSettings("rc-system", "img:1", "IfNotPresent", "text",
+        OperatorSettings.apiServerEnv(Map.of("KUBERNETES_SERVICE_HOST", "127.0.0.1", "KUBERNETES_SERVICE_PORT", "16043",
+            "HOME", "/root")));
+    RegistryCacheSpec spec = new RegistryCacheSpec();
+    Container c = DaemonSetModel.desired(Specs.cache("main", spec), settings, CacheConfigModel.of(spec, Map.of()))
+        .getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertEquals("127.0.0.1", env(c, "KUBERNETES_SERVICE_HOST"));
+    assertEquals("16043", env(c, "KUBERNETES_SERVICE_PORT"));
+    assertNull(env(c, "HOME"), "nothing else of the operator's environment");
   }
 
   @Test

@@ -98,4 +98,18 @@ class StatusModelTest {
     assertTrue(condition(y, "Ready").getMessage().contains("first"), condition(y, "Ready").getMessage());
     assertEquals("True", condition(y, "Degraded").getStatus());
   }
+
+  @Test
+  void theCachesOwnReasonNamesTheNode() {
+    Pod p = pod("b", "n2", false, null);
+    p.getStatus().getConditions().add(NodeConfiguredCondition.of(false,
+        "node cannot be configured: containerd: /etc/containerd/config.toml has no config_path", "2026-01-01T00:00:00Z"));
+    RegistryCacheStatus s = StatusModel.of(Specs.cache("main", new RegistryCacheSpec()), ds(2, 1, 2),
+        List.of(pod("a", "n1", true, null), p));
+    assertEquals("n2", s.nodesNotCaching.get(0).node);
+    assertEquals("NodeNotConfigurable", s.nodesNotCaching.get(0).reason);
+    assertEquals("node cannot be configured: containerd: /etc/containerd/config.toml has no config_path",
+        s.nodesNotCaching.get(0).message);
+    assertTrue(condition(s, "Ready").getMessage().contains("n2 NodeNotConfigurable"));
+  }
 }

@@ -10,7 +10,11 @@ import io.javaoperatorsdk.operator.api.reconciler.Constants;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
-/** The cache pods' ServiceAccount: no API permissions, no token mounted. */
+/**
+ * The cache pods' ServiceAccount. Its only permission, from the chart's RBAC, is writing pod
+ * status in the operator's namespace (each cache pod reports its node's state); the token is
+ * mounted by the pod template, never by default.
+ */
 @KubernetesDependent(informer = @Informer(namespaces = Constants.WATCH_CURRENT_NAMESPACE,
     labelSelector = DependentLabels.SELECTOR))
 public class ServiceAccountDependent extends RecordedDependent<ServiceAccount> {
