@@ -32,6 +32,8 @@ public final class RelatedEventSources {
   public static final String OTHER_CACHES = "other-caches";
   /** Index of the RegistryCaches by the Secrets they reference ({@code namespace/name}). */
   static final String SECRET_INDEX = "by-referenced-secret";
+  /** The first list of every Secret of the cluster comes in pages, not as one large answer. */
+  static final long SECRETS_PER_PAGE = 200;
 
   private RelatedEventSources() {}
 
@@ -42,6 +44,7 @@ public final class RelatedEventSources {
     var secrets = new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, RegistryCache.class)
         .withName(REFERENCED_SECRETS)
         .withWatchAllNamespaces()
+        .withInformerListLimit(SECRETS_PER_PAGE)
         .withItemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, Secret.class,
             context.getClient().getKubernetesSerialization(), "metadata.resourceVersion"))
         .withSecondaryToPrimaryMapper(s -> primaries.byIndex(SECRET_INDEX, key(s)).stream()
