@@ -6,7 +6,9 @@ import dev.registrycache.config.Sizes;
 import dev.registrycache.logging.Logging;
 import dev.registrycache.node.NodeMirrorLifecycle;
 import dev.registrycache.node.NodeMirrorPlan;
+import dev.registrycache.operator.PodConditionReporter;
 import dev.registrycache.server.CacheApplication;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,6 +79,15 @@ public final class CacheCommand implements Callable<Integer> {
   @Mixin
   NodeOptions node = new NodeOptions();
 
+  @Option(names = "--pod-name", description = "with --configure-node: write whether the node is configured, and why "
+      + "not, as a condition into this pod's status (env: REGISTRY_CACHE_POD_NAME; set by the operator)",
+      defaultValue = "${env:REGISTRY_CACHE_POD_NAME}")
+  String podName;
+
+  @Option(names = "--pod-namespace", description = "namespace of --pod-name (env: REGISTRY_CACHE_POD_NAMESPACE)",
+      defaultValue = "${env:REGISTRY_CACHE_POD_NAMESPACE}")
+  String podNamespace;
+
   @Override
   public Integer call() throws Exception {
     Logging.useFormat(logFormat);
@@ -139,8 +150,14 @@ public final class CacheCommand implements Callable<Integer> {
     NodeMirrorLifecycle lifecycle = new NodeMirrorLifecycle(new NodeMirrorPlan(endpoint, regs, node.options()),
         node.hostRoot, node.containerRuntimeVersion, node.autoDetect(), LOG::info);
     app.setReadinessGate(() -> lifecycle.status().configured(), () -> lifecycle.status().summary());
+    PodConditionReporter pod = podName == null || podName.isBlank() || podNamespace == null ? null
+        : new PodConditionReporter(() -> new KubernetesClientBuilder().build(), podNamespace, podName);
     // first at once, then periodically: idempotent, and it puts back entries someone removed
-    lifecycle.startReapplying(REAPPLY);
+    lifecycle.startReapplying(REAPPLY, st -> {
+      if (pod != null) {
+        pod.report(st.configured(), st.summary());
+      }
+    });
     return lifecycle;
   }
 }

@@ -3,16 +3,13 @@ package dev.registrycache.cli;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.registrycache.config.HostPort;
-import dev.registrycache.operator.DesiredState;
-import dev.registrycache.operator.EventRecorder;
 import dev.registrycache.operator.OperatorSettings;
-import dev.registrycache.operator.RegistryCacheReconciler;
+import dev.registrycache.operator.RegistryCacheOperator;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
-import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -70,14 +67,9 @@ public final class OperatorCommand implements Callable<Integer> {
         : Files.isReadable(POD_NAMESPACE) ? Files.readString(POD_NAMESPACE).strip() : "registry-cache";
     Config config = new ConfigBuilder(Config.autoConfigure(null)).withNamespace(ns).build();
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-    DesiredState.configure(new OperatorSettings(ns, image, imagePullPolicy, logFormat));
-    Operator operator = new Operator(o -> {
-      o.withKubernetesClient(client).withStopOnInformerErrorDuringStartup(true);
-      if (leaderElection) {
-        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration("registry-cache-operator", ns));
-      }
-    });
-    operator.register(new RegistryCacheReconciler(new EventRecorder(client)));
+    Operator operator = RegistryCacheOperator.create(client, new OperatorSettings(ns, image, imagePullPolicy, logFormat,
+        OperatorSettings.apiServerEnv(System.getenv())),
+        leaderElection, o -> { });
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(metrics);
     new JvmThreadMetrics().bindTo(metrics);

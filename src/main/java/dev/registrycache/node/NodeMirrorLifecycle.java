@@ -75,9 +75,10 @@ public final class NodeMirrorLifecycle {
 
   /**
    * Applies now, then again {@code period} after each application ends, on a thread of its own,
-   * until {@link #stop}.
+   * until {@link #stop}; {@code afterEach} gets the status of each application (e.g. to report
+   * it in the pod's status).
    */
-  public synchronized void startReapplying(Duration period) {
+  public synchronized void startReapplying(Duration period, java.util.function.Consumer<Status> afterEach) {
     if (stopped || reapplying != null) {
       throw new IllegalStateException("re-applying already started, or stopped");
     }
@@ -86,7 +87,8 @@ public final class NodeMirrorLifecycle {
       t.setDaemon(true);
       return t;
     });
-    reapplying.scheduleWithFixedDelay(this::apply, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+    reapplying.scheduleWithFixedDelay(() -> afterEach.accept(apply()), 0, period.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   /**

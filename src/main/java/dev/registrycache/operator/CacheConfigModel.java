@@ -27,6 +27,7 @@ public final class CacheConfigModel {
   public static final String STORAGE_MOUNT = "/var/lib/registry-cache";
   public static final String CONFIG_MOUNT = "/etc/registry-cache";
   public static final String CREDENTIALS_MOUNT = "/etc/registry-cache-credentials";
+  static final String DOCKER_HUB = "docker.io";
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
@@ -80,6 +81,11 @@ public final class CacheConfigModel {
         regs.add(m);
       }
       config.put("registries", regs);
+      if (spec.registries.stream().noneMatch(r -> DOCKER_HUB.equals(r.name))) {
+        // the cache's default (docker.io) must be among its registries; requests that name
+        // none (Docker's registry-mirrors) go to the first one instead
+        config.put("defaultRegistry", spec.registries.get(0).name);
+      }
     }
     try {
       return new CacheConfigModel(YAML.writeValueAsString(config), secret);

@@ -24,6 +24,7 @@ public final class Conditions {
   public static final String SECRET_NOT_FOUND = "SecretNotFound";
   public static final String SECRET_INVALID = "SecretInvalid";
   public static final String INVALID_SPEC = "InvalidSpec";
+  public static final String NODE_SELECTION_CONFLICT = "NodeSelectionConflict";
   public static final String AS_EXPECTED = "AsExpected";
 
   private Conditions() {}

@@ -4,9 +4,13 @@ import dev.registrycache.api.v1alpha1.RegistryCache;
 import dev.registrycache.api.v1alpha1.RegistryCacheSpec;
 import dev.registrycache.api.v1alpha1.RuntimeSpec;
 import dev.registrycache.api.v1alpha1.UpstreamProxySpec;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -35,10 +39,23 @@ public final class DaemonSetModel {
   /** Long enough for the pod to restore the node's configuration on SIGTERM. */
   public static final long TERMINATION_GRACE_SECONDS = 60;
   static final List<String> CAPABILITIES = List.of("CHOWN", "DAC_OVERRIDE", "FOWNER");
+  /**
+   * Bound of the pod's writable /tmp (the native transport's library is unpacked there). An
+   * empty {@code emptyDir: {}} would also not survive server-side apply's field tracking, and
+   * the DaemonSet would be applied again at every reconciliation.
+   */
+  static final String TMP_SIZE = "64Mi";
 
   private DaemonSetModel() {}
 
+  /** The DaemonSet of a RegistryCache that shares no nodes with another one. */
   public static DaemonSet desired(RegistryCache rc, OperatorSettings settings, CacheConfigModel config) {
+    return desired(rc, settings, config, NodeSelection.of(rc, List.of()));
+  }
+
+  /** @param selection its nodes; those older overlapping RegistryCaches keep are left out by node affinity */
+  public static DaemonSet desired(RegistryCache rc, OperatorSettings settings, CacheConfigModel config,
+      NodeSelection selection) {
     RegistryCacheSpec spec = rc.effectiveSpec();
     List<Volume> volumes = new ArrayList<>();
     List<VolumeMount> mounts = new ArrayList<>();
@@ -53,11 +70,16 @@ public final class DaemonSetModel {
           .withSecretName(ResourceNames.credentialsSecret(rc)).withDefaultMode(0400).endSecret().build());
       mounts.add(mount("credentials", CacheConfigModel.CREDENTIALS_MOUNT, true));
     }
-    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+    volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().withSizeLimit(new Quantity(TMP_SIZE))
+        .endEmptyDir().build());
     mounts.add(mount("tmp", "/tmp", false));
 
     List<EnvVar> env = new ArrayList<>();
     env.add(new EnvVar("REGISTRY_CACHE_HOST_ROOT", HOST_ROOT, null));
+    // the cache writes its node's state into its own pod's status (NodeConfiguredCondition)
+    env.add(fieldRef("REGISTRY_CACHE_POD_NAME", "metadata.name"));
+    env.add(fieldRef("REGISTRY_CACHE_POD_NAMESPACE", "metadata.namespace"));
+    settings.apiServerEnv().forEach((k, v) -> env.add(new EnvVar(k, v, null)));
     boolean configureNode = runtimeDirectories(spec, volumes, mounts, env);
     env.add(new EnvVar("REGISTRY_CACHE_DEFAULT_ENTRY", String.valueOf(Boolean.TRUE.equals(spec.runtimes.defaultEntry)), null));
     if (settings.logFormat() != null) {
@@ -74,8 +96,9 @@ public final class DaemonSetModel {
     String pullPolicy = spec.imagePullPolicy != null ? spec.imagePullPolicy : settings.imagePullPolicy();
     List<Toleration> tolerations = spec.tolerations != null ? spec.tolerations
         : List.of(new TolerationBuilder().withOperator("Exists").build());
-    Map<String, String> nodeSelector = spec.nodeSelector == null || spec.nodeSelector.isEmpty()
-        ? Map.of("kubernetes.io/os", "linux") : spec.nodeSelector;
+    Affinity affinity = selection.leaveToOlder().isEmpty() ? null : new AffinityBuilder().withNewNodeAffinity()
+        .withNewRequiredDuringSchedulingIgnoredDuringExecution().withNodeSelectorTerms(selection.leaveToOlder())
+        .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().build();
 
     return new DaemonSetBuilder()
         .withMetadata(ResourceNames.metadata(rc, ResourceNames.daemonSet(rc), settings.namespace()))
@@ -95,10 +118,11 @@ public final class DaemonSetModel {
               .withHostNetwork(true)
               .withDnsPolicy("ClusterFirstWithHostNet")
               .withServiceAccountName(ResourceNames.serviceAccount(rc))
-              .withAutomountServiceAccountToken(false)
+              .withAutomountServiceAccountToken(true)
               .withPriorityClassName(spec.priorityClassName)
               .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
-              .withNodeSelector(nodeSelector)
+              .withNodeSelector(selection.nodeSelector())
+              .withAffinity(affinity)
               .withTolerations(tolerations)
               .withVolumes(volumes)
               .withContainers(new ContainerBuilder()
@@ -184,8 +208,17 @@ public final class DaemonSetModel {
     return true;
   }
 
+  /**
+   * A mount; {@code readOnly} is left out unless true, as the API server leaves it out: a
+   * {@code false} it does not store would look like a difference at every reconciliation.
+   */
   private static VolumeMount mount(String volume, String path, boolean readOnly) {
-    return new VolumeMountBuilder().withName(volume).withMountPath(path).withReadOnly(readOnly).build();
+    return new VolumeMountBuilder().withName(volume).withMountPath(path).withReadOnly(readOnly ? true : null).build();
+  }
+
+  private static EnvVar fieldRef(String name, String path) {
+    return new EnvVarBuilder().withName(name).withNewValueFrom().withNewFieldRef().withApiVersion("v1")
+        .withFieldPath(path).endFieldRef().endValueFrom().build();
   }
 
   private static void addIfSet(List<EnvVar> env, String name, String value) {

@@ -5,6 +5,7 @@ import dev.registrycache.api.v1alpha1.RegistrySpec;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,10 +22,12 @@ public final class DesiredState {
 
   private final OperatorSettings operator;
   private final CacheConfigModel config;
+  private final NodeSelection selection;
 
-  private DesiredState(OperatorSettings operator, CacheConfigModel config) {
+  private DesiredState(OperatorSettings operator, CacheConfigModel config, NodeSelection selection) {
     this.operator = operator;
     this.config = config;
+    this.selection = selection;
   }
 
   /** Set once when the operator starts (dependents are created by the framework). */
@@ -43,16 +46,18 @@ public final class DesiredState {
   public static DesiredState of(RegistryCache rc, Context<RegistryCache> context) {
     var shared = context.managedWorkflowAndDependentResourceContext();
     return shared.get(KEY, DesiredState.class).orElseGet(() -> {
-      DesiredState state = compute(rc, context.getClient());
+      DesiredState state = compute(rc, context.getClient(), RelatedEventSources.allCaches(context));
       shared.put(KEY, state);
       return state;
     });
   }
 
   /**
-   * @throws InvalidSpecException when a registry is named twice or a Secret is missing or unusable
+   * @param all every RegistryCache of the cluster (for the node selection)
+   * @throws InvalidSpecException when a registry is named twice, a Secret is missing or unusable,
+   *     or too many older RegistryCaches overlap
    */
-  static DesiredState compute(RegistryCache rc, KubernetesClient client) {
+  static DesiredState compute(RegistryCache rc, KubernetesClient client, Collection<RegistryCache> all) {
     Map<String, RegistryCredentials> credentials = new LinkedHashMap<>();
     Set<String> names = new HashSet<>();
     for (RegistrySpec r : rc.effectiveSpec().registries) {
@@ -75,7 +80,7 @@ public final class DesiredState {
         throw new InvalidSpecException(Conditions.SECRET_INVALID, e.getMessage() + " (credentials of " + r.name + ")");
       }
     }
-    return new DesiredState(settings(), CacheConfigModel.of(rc.effectiveSpec(), credentials));
+    return new DesiredState(settings(), CacheConfigModel.of(rc.effectiveSpec(), credentials), NodeSelection.of(rc, all));
   }
 
   public OperatorSettings operator() {
@@ -84,5 +89,9 @@ public final class DesiredState {
 
   public CacheConfigModel config() {
     return config;
+  }
+
+  public NodeSelection selection() {
+    return selection;
   }
 }

@@ -13,13 +13,16 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -28,9 +31,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Puts a RegistryCache in place: its ServiceAccount, ConfigMap, credentials Secret and DaemonSet
  * are declared dependents; this class only writes the status (when it changed) and, on delete,
- * lets the cache pods restore their nodes before the RegistryCache goes. Referenced Secrets are
- * read at every reconciliation, which happens at least every minute, so rotated credentials
- * reach the nodes within a minute.
+ * lets the cache pods restore their nodes before the RegistryCache goes. It also reacts to the
+ * Secrets the RegistryCache references, its cache pods and the other RegistryCaches
+ * ({@link RelatedEventSources}); a reconciliation at least every minute is the safety net.
  */
 @ControllerConfiguration(finalizerName = ResourceNames.FINALIZER,
     maxReconciliationInterval = @MaxReconciliationInterval(interval = 60, timeUnit = TimeUnit.SECONDS))
@@ -54,13 +57,19 @@ public class RegistryCacheReconciler implements Reconciler<RegistryCache>, Clean
   @Override
   public UpdateControl<RegistryCache> reconcile(RegistryCache rc, Context<RegistryCache> context) {
     DaemonSet ds = context.getSecondaryResource(DaemonSet.class).orElse(null);
-    RegistryCacheStatus next = StatusModel.of(rc, ds, pods(rc, context));
+    NodeSelection selection = DesiredState.of(rc, context).selection();
+    RegistryCacheStatus next = StatusModel.of(rc, ds, pods(context), selection);
     if (next.equals(rc.getStatus())) {
       return UpdateControl.noUpdate();
     }
     noteTransitions(rc, next);
     RegistryCache patch = statusPatch(rc, next);
     return UpdateControl.patchStatus(patch);
+  }
+
+  @Override
+  public List<EventSource<?, RegistryCache>> prepareEventSources(EventSourceContext<RegistryCache> context) {
+    return RelatedEventSources.of(context, DesiredState.settings().namespace());
   }
 
   @Override
@@ -90,7 +99,7 @@ public class RegistryCacheReconciler implements Reconciler<RegistryCache>, Clean
     String ns = DesiredState.settings().namespace();
     var client = context.getClient();
     client.apps().daemonSets().inNamespace(ns).withName(ResourceNames.daemonSet(rc)).delete();
-    List<Pod> left = pods(rc, context);
+    List<Pod> left = pods(context);
     if (left.isEmpty()) {
       events.normal(rc, "NodesRestored", "every cache pod is gone: nodes restored");
       return DeleteControl.defaultDelete();
@@ -104,25 +113,32 @@ public class RegistryCacheReconciler implements Reconciler<RegistryCache>, Clean
     return DeleteControl.noFinalizerRemoval().rescheduleAfter(2000);
   }
 
-  private static List<Pod> pods(RegistryCache rc, Context<RegistryCache> context) {
-    return context.getClient().pods().inNamespace(DesiredState.settings().namespace())
-        .withLabels(ResourceNames.selector(rc)).list().getItems();
+  /** The RegistryCache's cache pods, from the informer of {@link RelatedEventSources#CACHE_PODS}. */
+  private static List<Pod> pods(Context<RegistryCache> context) {
+    return context.getSecondaryResourcesAsStream(Pod.class)
+        .sorted(Comparator.comparing(p -> p.getMetadata().getName())).toList();
   }
 
+  /** An event for every flip of Ready or Degraded (a first Degraded=False is no news). */
   private void noteTransitions(RegistryCache rc, RegistryCacheStatus next) {
     var old = rc.getStatus() == null ? null : rc.getStatus().conditions;
     for (var c : next.conditions) {
       boolean flipped = old == null || old.stream().noneMatch(o -> o.getType().equals(c.getType())
           && o.getStatus().equals(c.getStatus()) && o.getReason().equals(c.getReason()));
-      if (flipped && Conditions.READY.equals(c.getType())) {
-        if ("True".equals(c.getStatus())) {
-          events.normal(rc, c.getReason(), c.getMessage());
-        } else {
-          events.warning(rc, c.getReason(), c.getMessage());
-        }
+      boolean ready = Conditions.READY.equals(c.getType());
+      boolean degraded = Conditions.DEGRADED.equals(c.getType());
+      boolean isTrue = "True".equals(c.getStatus());
+      if (!flipped || !(ready || degraded) || degraded && old == null && !isTrue) {
+        continue;
+      }
+      if (ready == isTrue) {
+        events.normal(rc, c.getReason(), c.getMessage());
+      } else {
+        events.warning(rc, c.getReason(), c.getMessage());
       }
     }
   }
+
 
   private static RegistryCache statusPatch(RegistryCache rc, RegistryCacheStatus status) {
     RegistryCache patch = new RegistryCache();

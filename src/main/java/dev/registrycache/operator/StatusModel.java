@@ -26,7 +26,13 @@ public final class StatusModel {
 
   private StatusModel() {}
 
+  /** The status of a RegistryCache that shares no nodes with another one. */
   public static RegistryCacheStatus of(RegistryCache rc, DaemonSet ds, List<Pod> pods) {
+    return of(rc, ds, pods, NodeSelection.of(rc, List.of()));
+  }
+
+  /** @param selection its nodes among the other RegistryCaches: an overlap makes it Degraded */
+  public static RegistryCacheStatus of(RegistryCache rc, DaemonSet ds, List<Pod> pods, NodeSelection selection) {
     long generation = rc.getMetadata().getGeneration() == null ? 0 : rc.getMetadata().getGeneration();
     DaemonSetStatus s = ds == null || ds.getStatus() == null ? new DaemonSetStatus() : ds.getStatus();
     int desired = nz(s.getDesiredNumberScheduled());
@@ -45,9 +51,13 @@ public final class StatusModel {
     st.nodesNotCaching = problems(pods);
 
     List<Condition> c = new ArrayList<>();
-    if (desired == 0) {
+    if (desired == 0 && !selection.olderOverlapping().isEmpty()) {
+      c.add(Conditions.of(Conditions.READY, false, Conditions.NODE_SELECTION_CONFLICT,
+          "no node left: " + selection.message(), generation));
+    } else if (desired == 0) {
       c.add(Conditions.of(Conditions.READY, false, Conditions.NO_NODES_SELECTED,
-          "no node matches nodeSelector " + rc.effectiveSpec().nodeSelector + " (or the DaemonSet is being created)", generation));
+          "no node matches nodeSelector " + selection.nodeSelector() + " (or the DaemonSet is being created)",
+          generation));
     } else if (ready == desired && st.nodesNotCaching.isEmpty()) {
       c.add(Conditions.of(Conditions.READY, true, Conditions.ALL_NODES_CACHING,
           "all " + desired + " selected nodes cache", generation));
@@ -60,7 +70,9 @@ public final class StatusModel {
     c.add(Conditions.of(Conditions.PROGRESSING, rolling, rolling ? Conditions.ROLLING_OUT : Conditions.UP_TO_DATE,
         rolling ? updated + " of " + desired + " nodes run the current spec" : "every node runs the current spec",
         generation));
-    c.add(Conditions.of(Conditions.DEGRADED, false, Conditions.AS_EXPECTED, "the spec can be put in place", generation));
+    c.add(selection.conflicts()
+        ? Conditions.of(Conditions.DEGRADED, true, Conditions.NODE_SELECTION_CONFLICT, selection.message(), generation)
+        : Conditions.of(Conditions.DEGRADED, false, Conditions.AS_EXPECTED, "the spec can be put in place", generation));
     st.conditions = Conditions.carryOver(rc.getStatus() == null ? null : rc.getStatus().conditions, c);
     return st;
   }
@@ -99,14 +111,18 @@ public final class StatusModel {
                 + (sched != null && sched.getMessage() != null ? ": " + sched.getMessage() : "")));
         continue;
       }
+      PodCondition reported = NodeConfiguredCondition.on(p).filter(c -> "False".equals(c.getStatus())).orElse(null);
       String waiting = waitingReason(p);
-      if (waiting != null) {
+      if (reported != null) {
+        // the cache's own words: the most specific reason there is
+        out.add(new NodeProblem(node, Conditions.NODE_NOT_CONFIGURABLE, reported.getMessage()));
+      } else if (waiting != null) {
         out.add(new NodeProblem(node, Conditions.POD_NOT_READY, "pod " + p.getMetadata().getName() + ": " + waiting));
       } else {
         PodCondition readyCondition = condition(p, "Ready");
         out.add(new NodeProblem(node, Conditions.NODE_NOT_CONFIGURABLE, "pod " + p.getMetadata().getName()
             + " runs but is not ready: the cache does not answer or cannot configure the node's runtime"
-            + " (kubectl logs, or curl 127.0.0.1:ADMINPORT/status on the node)"
+            + " (it did not say why: kubectl logs, or curl 127.0.0.1:ADMINPORT/status on the node)"
             + (readyCondition != null && readyCondition.getMessage() != null ? "; " + readyCondition.getMessage() : "")));
       }
     }

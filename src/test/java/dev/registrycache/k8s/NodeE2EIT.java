@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.marcnuri.helm.Helm;
 import dev.registrycache.api.v1alpha1.RegistryCache;
+import dev.registrycache.operator.NodeConfiguredCondition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -233,6 +234,11 @@ class NodeE2EIT {
       }
       String table = KitCluster.kubectl("get", "regcache", "kit");
       assertTrue(table.contains("1/1") && table.contains("AllNodesCaching"), table);
+      // the cache pod reached the API server and wrote its node's state into its pod status
+      await("the cache pod's NodeConfigured condition", LONG, () -> k.pods().inNamespace(NS)
+          .withLabel("registrycache.dev/cache", "kit").list().getItems().stream()
+          .anyMatch(p -> NodeConfiguredCondition.on(p).filter(c -> "True".equals(c.getStatus())
+              && NodeConfiguredCondition.CONFIGURED.equals(c.getReason())).isPresent()));
 
       // 3. pods' images come through the cache
       runPod(k, "e2e-small", "docker.io/library/e2e-small:v1");

@@ -11,19 +11,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.marcnuri.helm.Helm;
 import dev.registrycache.api.v1alpha1.RegistryCache;
 import dev.registrycache.api.v1alpha1.RegistryCacheSpec;
+import dev.registrycache.api.v1alpha1.NodeProblem;
 import dev.registrycache.api.v1alpha1.RegistrySpec;
 import dev.registrycache.api.v1alpha1.SecretReference;
+import dev.registrycache.operator.PodConditionReporter;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
@@ -40,6 +48,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,15 +105,7 @@ class OperatorIT {
     for (HasMetadata o : rbac) {
       admin.resource(o).forceConflicts().serverSideApply();
     }
-    String token = await("the ServiceAccount's token", SETTLE, () -> {
-      var sa = admin.serviceAccounts().inNamespace(NS).withName(RELEASE).get();
-      if (sa == null || sa.getSecrets() == null || sa.getSecrets().isEmpty()) {
-        return null;
-      }
-      Secret s = admin.secrets().inNamespace(NS).withName(sa.getSecrets().get(0).getName()).get();
-      return s == null || s.getData() == null || !s.getData().containsKey("token") ? null
-          : new String(Base64.getDecoder().decode(s.getData().get("token")), StandardCharsets.UTF_8);
-    });
+    String token = token(RELEASE);
     Path kubeconfig = Files.createTempFile("operator-sa", ".kubeconfig");
     Config cfg = admin.getConfiguration();
     String ca = cfg.getCaCertData() != null ? cfg.getCaCertData()
@@ -135,6 +136,19 @@ class OperatorIT {
     });
   }
 
+  /** The token of a ServiceAccount in {@link #NS} (1.20 keeps it in a Secret). */
+  private String token(String serviceAccount) {
+    return await("the ServiceAccount " + serviceAccount + "'s token", SETTLE, () -> {
+      var sa = admin.serviceAccounts().inNamespace(NS).withName(serviceAccount).get();
+      if (sa == null || sa.getSecrets() == null || sa.getSecrets().isEmpty()) {
+        return null;
+      }
+      Secret s = admin.secrets().inNamespace(NS).withName(sa.getSecrets().get(0).getName()).get();
+      return s == null || s.getData() == null || !s.getData().containsKey("token") ? null
+          : new String(Base64.getDecoder().decode(s.getData().get("token")), StandardCharsets.UTF_8);
+    });
+  }
+
   private String log() {
     try {
       return Files.readString(operatorLog);
@@ -147,8 +161,9 @@ class OperatorIT {
   void stopAndCleanUp() throws Exception {
     try {
       if (caches() != null) {
-        caches().withName("it").delete();
-        caches().withName("it-missing").delete();
+        for (String name : List.of("it", "it-missing", "it-older", "it-younger")) {
+          caches().withName(name).delete();
+        }
         await("RegistryCaches deleted", SETTLE, () -> caches().list().getItems().isEmpty());
       }
     } finally {
@@ -171,9 +186,17 @@ class OperatorIT {
     }
   }
 
-  /** No node matches: the kit may run a node, and these caches must select none. */
+  /**
+   * No node matches: the kit may run a node, and these caches must select none. Each selects
+   * by its own value of one label, so they do not overlap unless a test wants them to.
+   */
   private static RegistryCache cache(String name, RegistryCacheSpec spec) {
-    spec.nodeSelector = Map.of("registrycache.dev/operator-it", "no-such-node");
+    return cache(name, spec, name);
+  }
+
+  private static RegistryCache cache(String name, RegistryCacheSpec spec, String group) {
+    spec.nodeSelector = new java.util.LinkedHashMap<>(spec.nodeSelector);
+    spec.nodeSelector.put("registrycache.dev/operator-it", "no-such-node-" + group);
     RegistryCache rc = new RegistryCache();
     rc.setMetadata(new ObjectMetaBuilder().withName(name).build());
     rc.setSpec(spec);
@@ -194,7 +217,11 @@ class OperatorIT {
   }
 
   private DaemonSet daemonSet() {
-    return admin.apps().daemonSets().inNamespace(NS).withName("registry-cache-it").get();
+    return daemonSet("it");
+  }
+
+  private DaemonSet daemonSet(String cache) {
+    return admin.apps().daemonSets().inNamespace(NS).withName("registry-cache-" + cache).get();
   }
 
   private String configHash() {
@@ -282,15 +309,73 @@ class OperatorIT {
   void aRotatedPasswordReachesTheCopyAndRollsThePods() {
     String before = configHash();
     admin.secrets().resource(credentials("s3cret-2")).forceConflicts().serverSideApply();
-    await("the rotated password in the copy (within the 60 s resync)", Duration.ofSeconds(90), () -> {
+    await("the rotated password in the copy (a watch: sooner than the 60 s resync)", Duration.ofSeconds(20), () -> {
       Secret copy = admin.secrets().inNamespace(NS).withName("registry-cache-it-credentials").get();
       return "s3cret-2".equals(new String(Base64.getDecoder().decode(copy.getData().get("registry-1.password"))));
     });
     await("a new config hash after rotation", SETTLE, () -> !before.equals(configHash()));
   }
 
+  /**
+   * What a cache pod does on a node that cannot be configured, done here as the cache pods'
+   * ServiceAccount with the chart's RBAC (there is no kubelet): its condition is merged with the
+   * ones already there, and the operator names the node with the cache's reason. The pod does
+   * not match the DaemonSet's selector, so the DaemonSet controller leaves it alone.
+   */
   @Test
   @Order(5)
+  void aCachePodsReasonForItsNodeReachesTheStatus() {
+    admin.nodes().resource(new NodeBuilder().withNewMetadata().withName("ghost-node").endMetadata().build())
+        .forceConflicts().serverSideApply();
+    try {
+      Pod probe = admin.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("cache-probe")
+              .withLabels(Map.of("app.kubernetes.io/managed-by", "registry-cache-operator", "registrycache.dev/cache", "it"))
+          .endMetadata()
+          .withNewSpec().withNodeName("ghost-node").addNewContainer().withName("cache").withImage("example.test/x:1")
+            .endContainer().endSpec().build()).create();
+      probe.setStatus(new PodStatusBuilder().withPhase("Pending")
+          .addNewCondition().withType("PodScheduled").withStatus("True").endCondition().build());
+      admin.pods().inNamespace(NS).resource(probe).updateStatus();
+
+      Config cfg = new ConfigBuilder(admin.getConfiguration()).withOauthToken(token("registry-cache-it-node"))
+          .withClientCertData(null).withClientKeyData(null).withClientCertFile(null).withClientKeyFile(null)
+          .withNamespace(NS).build();
+      try (KubernetesClient cachePod = new KubernetesClientBuilder().withConfig(cfg).build()) {
+        new PodConditionReporter(() -> cachePod, NS, "cache-probe").report(false,
+            "node cannot be configured: containerd: /etc/containerd/config.toml has no config_path");
+        KubernetesClientException listing = assertThrows(KubernetesClientException.class,
+            () -> cachePod.pods().inNamespace(NS).list());
+        assertEquals(403, listing.getCode(), "the cache pods may write their status, not list pods");
+      }
+      Pod written = admin.pods().inNamespace(NS).withName("cache-probe").get();
+      List<String> types = written.getStatus().getConditions().stream().map(c -> c.getType()).toList();
+      assertTrue(types.containsAll(List.of("PodScheduled", "registrycache.dev/NodeConfigured")), types.toString());
+
+      NodeProblem problem = await("ghost-node named in the status with the cache's reason", SETTLE,
+          () -> caches().withName("it").get().getStatus().nodesNotCaching.stream()
+              .filter(n -> "ghost-node".equals(n.node) && n.message.contains("config_path")).findFirst().orElse(null));
+      assertEquals("NodeNotConfigurable", problem.reason);
+      assertTrue(problem.message.contains("has no config_path"), problem.message);
+    } finally {
+      admin.pods().inNamespace(NS).withName("cache-probe").withGracePeriod(0).delete();
+      admin.nodes().withName("ghost-node").delete();
+    }
+    await("ghost-node no longer named", SETTLE, () -> caches().withName("it").get().getStatus().nodesNotCaching
+        .stream().noneMatch(n -> "ghost-node".equals(n.node)));
+  }
+
+  @Test
+  @Order(6)
+  void aDaemonSetUpdateIsAnEventNamingTheNewHash() {
+    String hash = configHash();
+    await("an Updated event with the config hash " + hash, SETTLE, () -> admin.v1().events().inNamespace("default")
+        .list().getItems().stream().anyMatch(e -> "it".equals(e.getInvolvedObject().getName())
+            && "Updated".equals(e.getReason()) && e.getMessage().startsWith("DaemonSet ")
+            && e.getMessage().contains("-> " + hash)));
+  }
+
+  @Test
+  @Order(7)
   void aMissingSecretIsReportedInTheStatus() {
     RegistryCacheSpec spec = new RegistryCacheSpec();
     RegistrySpec r = new RegistrySpec("ghcr.io", null);
@@ -307,7 +392,48 @@ class OperatorIT {
   }
 
   @Test
-  @Order(6)
+  @Order(8)
+  void overlappingSelectionsLeaveTheNodesToTheOlderOneUntilItGoes() throws Exception {
+    RegistryCacheSpec zone = new RegistryCacheSpec();
+    zone.nodeSelector = Map.of("registrycache.dev/operator-it-zone", "a");
+    caches().resource(cache("it-older", zone, "overlap")).create();
+    await("the older one's DaemonSet", SETTLE, () -> daemonSet("it-older"));
+    Thread.sleep(1100); // creation times have seconds: the order is then unambiguous
+    RegistryCacheSpec gpu = new RegistryCacheSpec();
+    gpu.nodeSelector = Map.of("registrycache.dev/operator-it-gpu", "true");
+    caches().resource(cache("it-younger", gpu, "overlap")).create();
+
+    Condition younger = await("younger Degraded NodeSelectionConflict", SETTLE, () -> {
+      Condition c = condition("it-younger", "Degraded");
+      return c != null && "NodeSelectionConflict".equals(c.getReason()) ? c : null;
+    });
+    assertTrue(younger.getMessage().contains("it-older"), younger.getMessage());
+    Condition older = await("older Degraded NodeSelectionConflict", SETTLE, () -> {
+      Condition c = condition("it-older", "Degraded");
+      return c != null && "NodeSelectionConflict".equals(c.getReason()) ? c : null;
+    });
+    assertTrue(older.getMessage().contains("it-younger"), older.getMessage());
+    var expr = await("the younger one's affinity", SETTLE, () -> daemonSet("it-younger")).getSpec().getTemplate()
+        .getSpec().getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
+        .getNodeSelectorTerms().get(0).getMatchExpressions().get(0);
+    assertEquals(List.of("registrycache.dev/operator-it-zone", "NotIn", List.of("a")),
+        List.of(expr.getKey(), expr.getOperator(), expr.getValues()));
+    String table = KitCluster.kubectl("get", "regcache", "it-younger");
+    assertTrue(table.contains("NodeSelectionConflict"), table);
+
+    caches().withName("it-older").delete();
+    // server-side apply of 1.20 drops the terms and leaves an empty nodeAffinity: no constraint either way
+    await("the affinity's terms removed once the older one is gone", SETTLE,
+        () -> caches().withName("it-older").get() == null && Optional.ofNullable(daemonSet("it-younger").getSpec()
+            .getTemplate().getSpec().getAffinity()).map(a -> a.getNodeAffinity())
+            .map(n -> n.getRequiredDuringSchedulingIgnoredDuringExecution()).isEmpty());
+    await("younger no longer Degraded", SETTLE, () -> "AsExpected".equals(condition("it-younger", "Degraded").getReason()));
+    caches().withName("it-younger").delete();
+    await("younger gone", SETTLE, () -> caches().withName("it-younger").get() == null);
+  }
+
+  @Test
+  @Order(9)
   void deletingReleasesTheFinalizerAndGarbageCollectsEveryDependent() {
     caches().withName("it").delete();
     await("RegistryCache gone", SETTLE, () -> caches().withName("it").get() == null);

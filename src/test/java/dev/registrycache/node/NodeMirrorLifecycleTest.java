@@ -79,8 +79,10 @@ class NodeMirrorLifecycleTest {
   @Test
   void afterStopNoReapplyPutsTheEntriesBack() throws Exception {
     NodeMirrorLifecycle node = lifecycle();
-    node.startReapplying(PERIOD);
+    List<NodeMirrorLifecycle.Status> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
+    node.startReapplying(PERIOD, reported::add);
     await("entries written", () -> Files.exists(hostsToml));
+    await("each application reported", () -> !reported.isEmpty() && reported.get(0).configured());
     Files.delete(hostsToml);
     await("re-applied after someone removed them", () -> Files.exists(hostsToml));
 
@@ -97,7 +99,7 @@ class NodeMirrorLifecycleTest {
   void anApplyUnderWayWhenStoppingIsDoneBeforeTheNodeIsRestored() throws Exception {
     NodeMirrorLifecycle node = lifecycle();
     answerGate = new CountDownLatch(1); // the first check of the cache hangs until we say so
-    node.startReapplying(PERIOD);
+    node.startReapplying(PERIOD, st -> { });
     assertTrue(checking.await(WAIT.toMillis(), TimeUnit.MILLISECONDS), "re-apply under way");
 
     CompletableFuture<NodeMirrorLifecycle.Status> stopping = CompletableFuture.supplyAsync(() -> node.stop(WAIT));

@@ -39,6 +39,16 @@ class CacheConfigModelTest {
     assertTrue(m.secretData().isEmpty());
   }
 
+  /** The cache refused to start ("defaultRegistry docker.io is not among the registries"). */
+  @Test
+  void withoutDockerHubTheFirstRegistryIsTheDefault() throws Exception {
+    CacheConfig c = load(CacheConfigModel.of(Specs.withRegistries(Specs.registry("quay.io", null, null, null),
+        Specs.registry("ghcr.io", null, null, null)), Map.of()));
+    assertEquals("quay.io", c.defaultRegistry());
+    assertEquals("docker.io", load(CacheConfigModel.of(Specs.withRegistries(Specs.registry("quay.io", null, null, null),
+        Specs.registry("docker.io", null, null, null)), Map.of())).defaultRegistry(), "docker.io stays the default");
+  }
+
   @Test
   void registriesPortsSizesAndCredentialsAsFiles() throws Exception {
     RegistryCacheSpec spec = Specs.withRegistries(

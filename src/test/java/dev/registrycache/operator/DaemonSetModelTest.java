@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -50,7 +51,7 @@ class DaemonSetModelTest {
     assertEquals("Exists", pod.getTolerations().get(0).getOperator(), "tolerates every taint");
     assertEquals(Map.of("kubernetes.io/os", "linux"), pod.getNodeSelector());
     assertEquals("registry-cache-main-node", pod.getServiceAccountName());
-    assertFalse(pod.getAutomountServiceAccountToken());
+    assertTrue(pod.getAutomountServiceAccountToken(), "the cache writes its node's state into its pod status");
     assertEquals(DaemonSetModel.TERMINATION_GRACE_SECONDS, pod.getTerminationGracePeriodSeconds());
     Container c = pod.getContainers().get(0);
     assertEquals("example.test/registry-cache:1", c.getImage());
@@ -70,6 +71,27 @@ class DaemonSetModelTest {
     assertNull(env(c, "REGISTRY_CACHE_CONTAINERD_CERTS_DIR"));
     assertNull(env(c, "HTTPS_PROXY"));
     assertTrue(ds.getSpec().getTemplate().getMetadata().getAnnotations().containsKey(ResourceNames.CONFIG_HASH));
+    assertEquals("metadata.name", fieldPath(c, "REGISTRY_CACHE_POD_NAME"));
+    assertEquals("metadata.namespace", fieldPath(c, "REGISTRY_CACHE_POD_NAMESPACE"));
+    assertNull(env(c, "KUBERNETES_SERVICE_HOST"), "the operator had none to pass on");
+  }
+
+  private static String fieldPath(Container c, String name) {
+    return c.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst()
+        .map(e -> e.getValueFrom().getFieldRef().getFieldPath()).orElse(null);
+  }
+
+  @Test
+  void theOperatorsWayToTheApiServerIsPassedOn() {
+    OperatorSettings settings = new OperatorSettings("rc-system", "img:1", "IfNotPresent", "text",
+        OperatorSettings.apiServerEnv(Map.of("KUBERNETES_SERVICE_HOST", "127.0.0.1", "KUBERNETES_SERVICE_PORT", "16043",
+            "HOME", "/root")));
+    RegistryCacheSpec spec = new RegistryCacheSpec();
+    Container c = DaemonSetModel.desired(Specs.cache("main", spec), settings, CacheConfigModel.of(spec, Map.of()))
+        .getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertEquals("127.0.0.1", env(c, "KUBERNETES_SERVICE_HOST"));
+    assertEquals("16043", env(c, "KUBERNETES_SERVICE_PORT"));
+    assertNull(env(c, "HOME"), "nothing else of the operator's environment");
   }
 
   @Test
@@ -127,5 +149,42 @@ class DaemonSetModelTest {
     String rotated = ds(spec, Map.of("quay.io", new RegistryCredentials("u", "p2")))
         .getSpec().getTemplate().getMetadata().getAnnotations().get(ResourceNames.CONFIG_HASH);
     assertNotEquals(hash, rotated);
+  }
+
+  @Test
+  void nodesOfAnOlderOverlappingCacheAreLeftToItByAffinity() {
+    RegistryCacheSpec olderSpec = new RegistryCacheSpec();
+    olderSpec.nodeSelector = Map.of("zone", "a");
+    RegistryCache older = Specs.cache("zone-a", olderSpec);
+    older.getMetadata().setCreationTimestamp("2026-01-01T00:00:00Z");
+    RegistryCacheSpec spec = new RegistryCacheSpec();
+    spec.nodeSelector = Map.of("gpu", "true");
+    RegistryCache rc = Specs.cache("main", spec);
+    rc.getMetadata().setCreationTimestamp("2026-01-02T00:00:00Z");
+    PodSpec pod = DaemonSetModel.desired(rc, Specs.SETTINGS, CacheConfigModel.of(spec, Map.of()),
+        NodeSelection.of(rc, List.of(older, rc))).getSpec().getTemplate().getSpec();
+    assertEquals(Map.of("gpu", "true"), pod.getNodeSelector());
+    var terms = pod.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
+        .getNodeSelectorTerms();
+    assertEquals(1, terms.size());
+    assertEquals("zone", terms.get(0).getMatchExpressions().get(0).getKey());
+    assertEquals("NotIn", terms.get(0).getMatchExpressions().get(0).getOperator());
+    assertEquals(List.of("a"), terms.get(0).getMatchExpressions().get(0).getValues());
+    assertNull(ds(new RegistryCacheSpec(), Map.of()).getSpec().getTemplate().getSpec().getAffinity(),
+        "alone: no affinity");
+  }
+
+  /**
+   * The API server does not store {@code readOnly: false} nor an empty {@code emptyDir: {}};
+   * a desired object holding them would differ from the applied one at every reconciliation
+   * and be applied again each time.
+   */
+  @Test
+  void nothingTheServerWouldDropSoEveryApplyMatches() {
+    RegistryCacheSpec spec = Specs.withRegistries(Specs.registry("quay.io", null, "team", "creds"));
+    String json = Serialization.asJson(ds(spec, Map.of("quay.io", new RegistryCredentials("u", "p"))));
+    assertFalse(json.contains("\"readOnly\":false"), json);
+    assertFalse(json.contains(":{}"), json);
+    assertTrue(json.contains("\"readOnly\":true"), "the config stays read-only: " + json);
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +27,7 @@ class DesiredStateTest {
     client.secrets().resource(Specs.dockerConfigSecret("team", "ghcr", "ghcr.io", "bot", "pw-2")).create();
     var rc = Specs.cache("main", Specs.withRegistries(Specs.registry("quay.io", null, "team", "quay"),
         Specs.registry("ghcr.io", null, "team", "ghcr"), Specs.registry("docker.io", null, null, null)));
-    DesiredState s = DesiredState.compute(rc, client);
+    DesiredState s = DesiredState.compute(rc, client, List.of());
     assertEquals(2, s.config().secretData().size());
     assertTrue(s.config().secretData().containsValue("pw-1") && s.config().secretData().containsValue("pw-2"));
     assertFalse(s.config().configYaml().contains("pw-"));
@@ -36,19 +37,19 @@ class DesiredStateTest {
   @Test
   void missingInvalidAndDuplicateAreReportedWithTheirReasons() {
     var missing = Specs.cache("a", Specs.withRegistries(Specs.registry("quay.io", null, "team", "nope")));
-    InvalidSpecException e = assertThrows(InvalidSpecException.class, () -> DesiredState.compute(missing, client));
+    InvalidSpecException e = assertThrows(InvalidSpecException.class, () -> DesiredState.compute(missing, client, List.of()));
     assertEquals(Conditions.SECRET_NOT_FOUND, e.reason());
     assertTrue(e.getMessage().contains("team/nope"), e.getMessage());
 
     client.secrets().resource(Specs.dockerConfigSecret("team", "other", "ghcr.io", "bot", "hunter2")).create();
     var invalid = Specs.cache("b", Specs.withRegistries(Specs.registry("quay.io", null, "team", "other")));
-    InvalidSpecException i = assertThrows(InvalidSpecException.class, () -> DesiredState.compute(invalid, client));
+    InvalidSpecException i = assertThrows(InvalidSpecException.class, () -> DesiredState.compute(invalid, client, List.of()));
     assertEquals(Conditions.SECRET_INVALID, i.reason());
     assertFalse(i.getMessage().contains("hunter2"));
 
     var twice = Specs.cache("c", Specs.withRegistries(Specs.registry("quay.io", null, null, null),
         Specs.registry("quay.io", "https://mirror.example", null, null)));
     assertEquals(Conditions.INVALID_SPEC,
-        assertThrows(InvalidSpecException.class, () -> DesiredState.compute(twice, client)).reason());
+        assertThrows(InvalidSpecException.class, () -> DesiredState.compute(twice, client, List.of())).reason());
   }
 }

@@ -77,4 +77,39 @@ class StatusModelTest {
     assertEquals("0/0", s.ready);
     assertEquals(StatusModel.DEFAULT_REGISTRIES, s.registries);
   }
+
+  @Test
+  void anOverlapMakesBothDegradedAndTheYoungerOneSaysWhyItHasNoNodes() {
+    RegistryCache older = Specs.cache("first", new RegistryCacheSpec());
+    older.getMetadata().setCreationTimestamp("2026-01-01T00:00:00Z");
+    RegistryCache younger = Specs.cache("second", new RegistryCacheSpec());
+    younger.getMetadata().setCreationTimestamp("2026-01-02T00:00:00Z");
+    List<RegistryCache> all = List.of(older, younger);
+
+    RegistryCacheStatus o = StatusModel.of(older, ds(2, 2, 2), List.of(pod("a", "n1", true, null),
+        pod("b", "n2", true, null)), NodeSelection.of(older, all));
+    assertEquals("AllNodesCaching", condition(o, "Ready").getReason(), "the older one keeps caching");
+    assertEquals("True", condition(o, "Degraded").getStatus());
+    assertEquals("NodeSelectionConflict", condition(o, "Degraded").getReason());
+    assertTrue(condition(o, "Degraded").getMessage().contains("second"));
+
+    RegistryCacheStatus y = StatusModel.of(younger, ds(0, 0, 0), List.of(), NodeSelection.of(younger, all));
+    assertEquals("NodeSelectionConflict", condition(y, "Ready").getReason());
+    assertTrue(condition(y, "Ready").getMessage().contains("first"), condition(y, "Ready").getMessage());
+    assertEquals("True", condition(y, "Degraded").getStatus());
+  }
+
+  @Test
+  void theCachesOwnReasonNamesTheNode() {
+    Pod p = pod("b", "n2", false, null);
+    p.getStatus().getConditions().add(NodeConfiguredCondition.of(false,
+        "node cannot be configured: containerd: /etc/containerd/config.toml has no config_path", "2026-01-01T00:00:00Z"));
+    RegistryCacheStatus s = StatusModel.of(Specs.cache("main", new RegistryCacheSpec()), ds(2, 1, 2),
+        List.of(pod("a", "n1", true, null), p));
+    assertEquals("n2", s.nodesNotCaching.get(0).node);
+    assertEquals("NodeNotConfigurable", s.nodesNotCaching.get(0).reason);
+    assertEquals("node cannot be configured: containerd: /etc/containerd/config.toml has no config_path",
+        s.nodesNotCaching.get(0).message);
+    assertTrue(condition(s, "Ready").getMessage().contains("n2 NodeNotConfigurable"));
+  }
 }

@@ -8,9 +8,12 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Constants;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The registries' passwords, copied from the referenced Secrets into the operator's namespace
@@ -18,15 +21,29 @@ import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
  */
 @KubernetesDependent(informer = @Informer(namespaces = Constants.WATCH_CURRENT_NAMESPACE,
     labelSelector = DependentLabels.SELECTOR))
-public class CredentialsSecretDependent extends CRUDKubernetesDependentResource<Secret, RegistryCache> {
+public class CredentialsSecretDependent extends RecordedDependent<Secret> {
+  public CredentialsSecretDependent() {
+    super(Secret.class);
+  }
+
   @Override
   protected Secret desired(RegistryCache rc, Context<RegistryCache> context) {
     DesiredState state = DesiredState.of(rc, context);
     return new SecretBuilder()
         .withMetadata(ResourceNames.metadata(rc, ResourceNames.credentialsSecret(rc), state.operator().namespace()))
         .withType("Opaque")
-        .withStringData(state.config().secretData())
+        .withData(base64(state.config().secretData()))
         .build();
+  }
+
+  /**
+   * The values as the API server stores them: {@code stringData} is turned into {@code data} on
+   * every write, so applying it again would look like a change each time.
+   */
+  private static Map<String, String> base64(Map<String, String> values) {
+    Map<String, String> out = new TreeMap<>();
+    values.forEach((k, v) -> out.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+    return out;
   }
 
   /** Reconcile precondition: some registry has credentials (otherwise the Secret is removed). */
