@@ -64,7 +64,8 @@ public final class StatusModel {
     } else {
       boolean unscheduled = st.nodesNotCaching.stream().anyMatch(p -> Conditions.PODS_NOT_SCHEDULED.equals(p.reason));
       c.add(Conditions.of(Conditions.READY, false, unscheduled ? Conditions.PODS_NOT_SCHEDULED : Conditions.NODES_NOT_CACHING,
-          (desired - ready) + " of " + desired + " nodes do not cache: " + summary(st.nodesNotCaching), generation));
+          (desired - ready) + " of " + desired + " nodes do not cache"
+              + (st.nodesNotCaching.isEmpty() ? "" : ": " + summary(st.nodesNotCaching)), generation));
     }
     boolean rolling = !dsCurrent || updated < desired;
     c.add(Conditions.of(Conditions.PROGRESSING, rolling, rolling ? Conditions.ROLLING_OUT : Conditions.UP_TO_DATE,
