@@ -1,16 +1,26 @@
 package dev.registrycache.upstream;
 
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.util.Locale;
 import java.util.Set;
 
 /**
  * Which redirects an upstream may send the cache to: never from https down to http, and never to
  * the node itself, link-local addresses or cloud metadata services, unless the configured
- * upstream is itself such an address (a registry on the node's loopback, as in tests). Hosts
- * are judged by their literal name or address; names are not resolved.
+ * upstream is itself such an address (a registry on the node's loopback, as in tests). A host
+ * name is judged by its name and by every address it resolves to, so a public name pointing at
+ * 127.0.0.1 or 169.254.169.254 is refused too.
  */
 final class RedirectPolicy {
+  /** Resolves a host name (tests give their own). */
+  interface Resolver {
+    InetAddress[] resolve(String host) throws UnknownHostException;
+  }
+
+  private static final Resolver DNS = InetAddress::getAllByName;
+
   private static final Set<String> METADATA_HOSTS = Set.of("metadata.google.internal", "metadata",
       "metadata.azure.internal", "instance-data", "instance-data.ec2.internal");
 
@@ -18,6 +28,10 @@ final class RedirectPolicy {
 
   /** Why following {@code from -> to} is refused, or null when it is allowed. */
   static String refusal(URI from, URI to, URI registry) {
+    return refusal(from, to, registry, DNS);
+  }
+
+  static String refusal(URI from, URI to, URI registry, Resolver resolver) {
     if (!"http".equals(to.getScheme()) && !"https".equals(to.getScheme())) {
       return "not an http(s) location";
     }
@@ -27,7 +41,7 @@ final class RedirectPolicy {
     if (to.getHost() == null) {
       return "no host";
     }
-    if (isInternal(to.getHost()) && !isInternal(registry.getHost())) {
+    if (!isInternal(registry.getHost()) && (isInternal(to.getHost()) || resolvesInternal(to.getHost(), resolver))) {
       return "to a local, link-local or metadata address (" + to.getHost() + ")";
     }
     return null;
@@ -55,5 +69,24 @@ final class RedirectPolicy {
           || h.startsWith("feb") || h.startsWith("::ffff:127.") || h.startsWith("fd00:ec2::254");
     }
     return false;
+  }
+
+  /** Whether a host name (not a literal address) resolves to an internal address. */
+  private static boolean resolvesInternal(String host, Resolver resolver) {
+    String h = host.startsWith("[") ? host : host.toLowerCase(Locale.ROOT);
+    if (h.startsWith("[") || h.matches("[0-9.]+")) {
+      return false; // a literal, judged by isInternal already
+    }
+    try {
+      for (InetAddress a : resolver.resolve(h)) {
+        if (a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isAnyLocalAddress()
+            || isInternal(a.getHostAddress())) {
+          return true;
+        }
+      }
+      return false;
+    } catch (UnknownHostException e) {
+      return false; // the request itself fails on the name
+    }
   }
 }

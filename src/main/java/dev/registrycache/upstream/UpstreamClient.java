@@ -237,7 +237,7 @@ public final class UpstreamClient {
         }
         if (hops >= MAX_REDIRECTS) {
           return CompletableFuture.failedFuture(
-              new UpstreamException(s, reg.name() + ": too many redirects at " + uri));
+              new UpstreamException(s, reg.name() + ": too many redirects at " + UpstreamUris.safe(uri)));
         }
         URI next;
         try {
