@@ -273,6 +273,7 @@ class NodeE2EIT {
       String rss = Files.readString(Path.of("/proc/" + cachePid() + "/status")).lines()
           .filter(l -> l.startsWith("VmRSS")).findFirst().orElse("?");
       System.out.println("cache pod " + rss);
+      comparePullTimes(fetched2);
 
       // 4. the cache pod is killed: pulls still work (containerd falls back), and it comes back
       Pod cachePod = k.pods().inNamespace(NS).withLabel("registrycache.dev/cache", "kit").list().getItems().get(0);
@@ -306,6 +307,49 @@ class NodeE2EIT {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
+  }
+
+  /**
+   * The same image pulled by containerd straight from its registry and through the node's
+   * cache (warm), alternately, three times each, every pull from an empty content store. The
+   * upstream is a registry on this machine, so this shows the cache's cost or gain on a hit
+   * where the network costs nothing; against a real registry the direct pull also pays for the
+   * distance.
+   */
+  private void comparePullTimes(double fetchedBefore) throws Exception {
+    String viaCache = "docker.io/library/e2e-multi:v1";
+    String direct = "127.0.0.1:15040/library/e2e-multi:v1";
+    List<Double> without = new java.util.ArrayList<>();
+    List<Double> with = new java.util.ArrayList<>();
+    for (int round = 0; round < 3; round++) {
+      removeImages("docker.io/library/e2e-", "127.0.0.1:15040/library/e2e-");
+      without.add(timedPull(direct, "--plain-http"));
+      removeImages("docker.io/library/e2e-", "127.0.0.1:15040/library/e2e-");
+      with.add(timedPull(viaCache, "--hosts-dir", CERTS_D.toString()));
+    }
+    removeImages("docker.io/library/e2e-", "127.0.0.1:15040/library/e2e-");
+    String m = metrics();
+    assertEquals(fetchedBefore, metric(m, "registry_cache_upstream_fetched_bytes_total{registry=\"docker.io\"}")
+        + metric(m, "registry_cache_upstream_fetched_bytes_total{registry=\"quay.io\"}"),
+        "the pulls through the cache were hits");
+    System.out.printf("pull of %s with ctr, median of 3: without the cache %.2f s, through the cache %.2f s%n",
+        viaCache, median(without), median(with));
+  }
+
+  private static double timedPull(String ref, String... options) throws Exception {
+    List<String> args = new java.util.ArrayList<>(List.of("images", "pull"));
+    args.addAll(List.of(options));
+    args.add(ref);
+    long t = System.nanoTime();
+    ctr(args.toArray(String[]::new));
+    double seconds = (System.nanoTime() - t) / 1e9;
+    assertTrue(ctr("images", "ls", "-q").lines().anyMatch(ref::equals), ref + " pulled");
+    return seconds;
+  }
+
+  private static double median(List<Double> xs) {
+    List<Double> sorted = xs.stream().sorted().toList();
+    return sorted.get(sorted.size() / 2);
   }
 
   /** The cache's process on the node (the pod shares the host's PID view of /proc). */
