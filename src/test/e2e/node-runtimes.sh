@@ -15,7 +15,7 @@
 # mirror. containerd is started with start-containerd.sh when it is not running.
 #
 # What is checked:
-#   1. the writer (NodeMirrorConfigurator, compiled from src/ with javac; JDK classes only) writes a
+#   1. the writer (NodeMirrorConfigurator, from the project jar, driven by WriteNodeConfigForE2E) writes a
 #      certs.d dir and a registries.conf.d drop-in for docker.io pointing at MIRROR, with the real
 #      registry replaced by the kit's dead port (127.0.0.1:15099);
 #   2. ctr --hosts-dir, skopeo and podman (drop-in read from a private $HOME) pull
@@ -61,12 +61,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# --- the writer, compiled from the sources (it needs nothing but the JDK) ---------------------
-log "compiling the node configuration writer"
+# --- the writer: the project's jar (its node package and the TOML parser) plus a small driver ---
+jar="$repo/target/registry-cache.jar"
+[[ -f $jar ]] || die "$jar is missing: build it first (mvn package)"
+log "compiling the node configuration writer's driver"
 mkdir -p "$work/classes"
-timeout 120 javac -nowarn -d "$work/classes" "$repo"/src/main/java/dev/registrycache/node/*.java \
+timeout 120 javac -nowarn -cp "$jar" -d "$work/classes" \
   "$repo/src/test/java/dev/registrycache/node/WriteNodeConfigForE2E.java"
-writer() { timeout 60 java -cp "$work/classes" dev.registrycache.node.WriteNodeConfigForE2E "$@"; }
+writer() { timeout 60 java -cp "$work/classes:$jar" dev.registrycache.node.WriteNodeConfigForE2E "$@"; }
 
 digest_of() { jq -r --arg k "$1" '.[$k].digest' "$catalog"; }
 platform_digest_of() {
