@@ -1,5 +1,6 @@
 package dev.registrycache.cache;
 
+import dev.registrycache.concurrent.Failures;
 import dev.registrycache.config.CacheConfig;
 import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.metrics.CacheMetrics;
@@ -212,7 +213,7 @@ public final class ManifestService {
     started.whenComplete((r, e) -> {
       inFlight.remove(key, mine);
       if (e != null) {
-        mine.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+        mine.completeExceptionally(Failures.unwrap(e));
       } else {
         mine.complete(r);
       }

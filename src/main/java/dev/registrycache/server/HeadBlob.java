@@ -1,5 +1,6 @@
 package dev.registrycache.server;
 
+import dev.registrycache.concurrent.Failures;
 import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.oci.DistributionRequest;
 import dev.registrycache.oci.ErrorCode;
@@ -19,7 +20,7 @@ final class HeadBlob {
     String path = "/v2/" + d.repository() + "/blobs/" + d.digest();
     return cache.upstreamOffLoop(() -> cache.upstream().fetch(reg, d.repository(), path, null, true)).handle((r, err) -> {
       if (err != null) {
-        throw new OciException(new OciError(ErrorCode.UNAVAILABLE, 503, Responses.cause(err).getMessage()));
+        throw new OciException(new OciError(ErrorCode.UNAVAILABLE, 503, Failures.unwrap(err).getMessage()));
       }
       if (r.status() == 404) {
         throw new OciException(ErrorCode.BLOB_UNKNOWN, "blob " + d.digest() + " not found upstream at " + reg.name());

@@ -1,5 +1,6 @@
 package dev.registrycache.server;
 
+import dev.registrycache.concurrent.Failures;
 import dev.registrycache.cache.BlobService;
 import dev.registrycache.cache.ManifestResult;
 import dev.registrycache.config.RegistryConfig;
@@ -172,7 +173,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
 
   private void answer(Exchange ex, FullHttpResponse r, Throwable e) {
     if (e != null) {
-      Throwable c = Responses.cause(e);
+      Throwable c = Failures.unwrap(e);
       if (c instanceof OciException oe) {
         fail(ex, oe.error(), true);
       } else if (c instanceof RejectedExecutionException) {

@@ -78,11 +78,6 @@ final class Responses {
   static final OciError DISK_BUSY = new OciError(ErrorCode.UNAVAILABLE, 503,
       "the cache is too busy to read its disk; retry");
 
-  /** The failure a future completed with, without the {@code CompletionException} around it. */
-  static Throwable cause(Throwable t) {
-    return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
-  }
-
   static String etag(String digest) {
     return "\"" + digest + "\"";
   }

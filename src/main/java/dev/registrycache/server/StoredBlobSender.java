@@ -1,5 +1,6 @@
 package dev.registrycache.server;
 
+import dev.registrycache.concurrent.Failures;
 import dev.registrycache.oci.ByteRange;
 import dev.registrycache.oci.Digest;
 import dev.registrycache.oci.DistributionRequest;
@@ -15,7 +16,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.file.NoSuchFileException;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -141,7 +141,7 @@ final class StoredBlobSender {
 
   private void unreadable(Exchange ex, BlobIndex.Entry e, DistributionRequest d, Throwable err) {
     e.release();
-    Throwable c = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+    Throwable c = Failures.unwrap(err);
     c = c.getCause() instanceof NoSuchFileException ? c.getCause() : c;
     if (c instanceof NoSuchFileException) {
       cache.blobs().forget(d.digest()); // deleted behind our back: fetch it again

@@ -1,5 +1,6 @@
 package dev.registrycache.server;
 
+import dev.registrycache.concurrent.Failures;
 import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.oci.DistributionRequest;
 import dev.registrycache.oci.ErrorCode;
@@ -50,7 +51,7 @@ final class TagList {
             throw new OciException(ErrorCode.NAME_UNKNOWN,
                 "repository " + d.repository() + " not found upstream at " + reg.name());
           }
-          return cached(cache, reg, d, err == null ? "answered " + r.status() : Responses.cause(err).getMessage());
+          return cached(cache, reg, d, err == null ? "answered " + r.status() : Failures.unwrap(err).getMessage());
         }, cache.disk());
   }
 

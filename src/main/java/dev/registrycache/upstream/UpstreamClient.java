@@ -1,5 +1,6 @@
 package dev.registrycache.upstream;
 
+import dev.registrycache.concurrent.Failures;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.registrycache.config.CacheConfig;
@@ -135,7 +136,7 @@ public final class UpstreamClient {
   }
 
   private <T> CompletableFuture<T> failed(RegistryConfig reg, Throwable e, long t0) {
-    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    Throwable cause = Failures.unwrap(e);
     UpstreamException ue;
     if (cause instanceof UpstreamException u) {
       ue = u;
