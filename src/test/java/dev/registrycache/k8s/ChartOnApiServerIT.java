@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every object the chart renders (defaults, and every optional block on) and every object of
- * manifests/install.yaml, sent to the real Kubernetes 1.20 API server as a server-side dry run:
+ * manifests/install.yaml and manifests/examples/, sent to the real Kubernetes 1.20 API server as a
+ * server-side dry run:
  * a field the server does not know or accept fails here. The ServiceMonitor is left out: its
  * CRD belongs to the Prometheus Operator, which the kit does not run.
  */
@@ -58,6 +61,15 @@ class ChartOnApiServerIT {
           "hostNetwork", true, "extraEnv[0].name", "KUBERNETES_SERVICE_HOST", "extraEnv[0].value", "127.0.0.1"));
       assertTrue(everything.contains("kind: RegistryCache"));
       refused.addAll(dryRun(admin, everything));
+      for (String example : List.of("minimal.yaml", "full.yaml")) {
+        for (HasMetadata o : admin.load(Files.newInputStream(Path.of("manifests/examples", example))).items()) {
+          try {
+            admin.resource(o).dryRun().forceConflicts().serverSideApply();
+          } catch (KubernetesClientException e) {
+            refused.add(example + ": " + e.getStatus().getMessage());
+          }
+        }
+      }
       assertFalse(!refused.isEmpty(), "refused by the API server: " + refused);
     }
   }
