@@ -9,8 +9,9 @@ import java.util.Map;
  *
  * @param httpsProxy proxy URL for https upstreams, e.g. {@code http://proxy.example:3128}
  * @param httpProxy proxy URL for plain-http upstreams
- * @param noProxy comma-separated hosts, domains ({@code .example.com} or {@code example.com}
- *     also match subdomains), IP addresses or {@code *}, reached directly
+ * @param noProxy comma-separated hosts and domains ({@code example.com}, {@code .example.com}
+ *     and {@code *.example.com} also match subdomains), IP addresses, CIDR networks, any of
+ *     them with {@code :PORT}, or {@code *}: reached directly
  */
 public record UpstreamProxy(String httpsProxy, String httpProxy, String noProxy) {
   public static final UpstreamProxy NONE = new UpstreamProxy(null, null, null);

@@ -17,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodySubscriber;
 import java.net.http.HttpResponse.BodySubscribers;
 import java.net.http.HttpResponse.ResponseInfo;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +49,8 @@ public final class UpstreamClient {
   /** Registries that answered with a Basic challenge: we send credentials up front next time. */
   private final ConcurrentHashMap<String, Boolean> basicRegistries = new ConcurrentHashMap<>();
   private final CacheMetrics metrics;
+  /** Null when every request goes direct. */
+  private final UpstreamProxySelector proxies;
 
   /** A complete small answer (manifests, tag lists); body is empty for HEAD and errors. */
   public record Response(int status, HttpHeaders headers, byte[] body, URI uri) {
@@ -60,11 +61,12 @@ public final class UpstreamClient {
 
   public UpstreamClient(CacheConfig config, CacheMetrics metrics, ExecutorService executor) {
     UpstreamProxy proxy = config.upstreamProxy() == null ? UpstreamProxy.NONE : config.upstreamProxy();
-    this.http = client(config, executor, proxy, null);
+    this.proxies = proxy.isNone() ? null : new UpstreamProxySelector(proxy);
+    this.http = client(config, executor, proxies, null);
     for (RegistryConfig r : config.registries()) {
       if (r.caFile() != null || r.skipsTlsVerification()) {
         try {
-          perRegistry.put(r.name(), client(config, executor, proxy, UpstreamTls.context(r.caFile(), r.skipsTlsVerification())));
+          perRegistry.put(r.name(), client(config, executor, proxies, UpstreamTls.context(r.caFile(), r.skipsTlsVerification())));
         } catch (IOException | java.security.GeneralSecurityException e) {
           throw new IllegalArgumentException("registry " + r.name() + ": caFile " + r.caFile() + ": " + e.getMessage(), e);
         }
@@ -77,15 +79,15 @@ public final class UpstreamClient {
     this.metrics = metrics;
   }
 
-  private static HttpClient client(CacheConfig config, ExecutorService executor, UpstreamProxy proxy,
+  private static HttpClient client(CacheConfig config, ExecutorService executor, UpstreamProxySelector proxies,
       javax.net.ssl.SSLContext tls) {
     HttpClient.Builder b = HttpClient.newBuilder()
         .connectTimeout(config.connectTimeout())
         .followRedirects(HttpClient.Redirect.NEVER)
         .version(HttpClient.Version.HTTP_1_1)
         .executor(executor);
-    if (!proxy.isNone()) {
-      b.proxy(new UpstreamProxySelector(proxy));
+    if (proxies != null) {
+      b.proxy(proxies);
     }
     if (tls != null) {
       b.sslContext(tls);
@@ -95,6 +97,21 @@ public final class UpstreamClient {
 
   private HttpClient http(RegistryConfig reg) {
     return perRegistry.getOrDefault(reg.name(), http);
+  }
+
+  /**
+   * Sends one request; a connection, proxy or TLS failure, or a proxy asking for credentials,
+   * becomes an {@link UpstreamException} naming the host or the proxy.
+   */
+  private <T> CompletableFuture<HttpResponse<T>> send(RegistryConfig reg, HttpRequest request,
+      HttpResponse.BodyHandler<T> handler) {
+    URI uri = request.uri();
+    java.net.Proxy proxy = proxies == null ? null : proxies.proxyFor(uri);
+    return http(reg).sendAsync(request, handler)
+        .exceptionallyCompose(e -> CompletableFuture.failedFuture(TransportFailures.describe(reg.name(), uri, proxy, e)))
+        .thenCompose(r -> r.statusCode() == 407 && proxy != null
+            ? CompletableFuture.failedFuture(TransportFailures.proxyWantsCredentials(reg.name(), proxy))
+            : CompletableFuture.completedFuture(r));
   }
 
   /** GET or HEAD with the whole (small) body in memory; non-2xx answers are returned, not thrown. */
@@ -137,24 +154,27 @@ public final class UpstreamClient {
 
   private <T> CompletableFuture<T> failed(RegistryConfig reg, Throwable e, long t0) {
     Throwable cause = Failures.unwrap(e);
-    UpstreamException ue;
-    if (cause instanceof UpstreamException u) {
-      ue = u;
-    } else if (cause instanceof HttpTimeoutException) {
-      ue = new UpstreamException(0, reg.name() + ": timed out: " + cause.getMessage(), cause);
-    } else if (cause instanceof IOException) {
-      ue = new UpstreamException(0, reg.name() + " unreachable: " + describe(cause), cause);
-    } else {
-      ue = new UpstreamException(0, reg.name() + ": " + describe(cause), cause);
-    }
-    metrics.upstreamError(reg.name(), ue.status() == 0 ? "unreachable" : String.valueOf(ue.status()));
+    // transport failures were described where the request was sent (send), knowing its host
+    UpstreamException ue = cause instanceof UpstreamException u ? u
+        : new UpstreamException(0, reg.name() + ": " + describe(cause), cause);
+    metrics.upstreamError(reg.name(), ue.status() != 0 ? String.valueOf(ue.status())
+        : TransportFailures.isTls(ue) ? "tls" : "unreachable");
     metrics.upstreamRequest(reg.name(), ue.status(), System.nanoTime() - t0);
     return CompletableFuture.failedFuture(ue);
   }
 
+  /**
+   * A failure that is not the transport's (those were described where the request was sent): an
+   * I/O error while receiving says what it says; anything else is a bug, logged in full under an
+   * id, and the answer carries only the id.
+   */
   private static String describe(Throwable t) {
-    String m = t.getMessage();
-    return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    if (t instanceof IOException && t.getMessage() != null) {
+      return "transfer failed: " + t.getMessage();
+    }
+    String id = dev.registrycache.oci.OciError.newIncidentId();
+    LOG.error("internal error {} in an upstream request", id, t);
+    return "internal error " + id;
   }
 
   private static String scopeFor(String repository) {
@@ -192,7 +212,7 @@ public final class UpstreamClient {
       BodySubscriber<T> discard = (BodySubscriber<T>) BodySubscribers.replacing(null);
       return discard;
     };
-    return http(reg).sendAsync(b.build(), handler).thenCompose(r -> {
+    return send(reg, b.build(), handler).thenCompose(r -> {
       noteRateLimit(reg, r.headers());
       int s = r.statusCode();
       if (s == 401 && !sameHost && hops < MAX_REDIRECTS) {
@@ -346,7 +366,7 @@ public final class UpstreamClient {
       }
       b.header("Authorization", basic(reg));
     }
-    return http(reg).sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray()).thenCompose(r -> {
+    return send(reg, b.build(), HttpResponse.BodyHandlers.ofByteArray()).thenCompose(r -> {
       if (r.statusCode() != 200) {
         metrics.upstreamError(reg.name(), "token");
         return CompletableFuture.failedFuture(new UpstreamException(r.statusCode() == 401 ? 401 : 403,

@@ -7,32 +7,23 @@ import java.net.Proxy;
 import java.net.ProxySelector;
 import java.net.SocketAddress;
 import java.net.URI;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Chooses the proxy for one upstream request the way curl and Go read {@code HTTPS_PROXY},
- * {@code HTTP_PROXY} and {@code NO_PROXY}: by the request's scheme, and directly for hosts that
- * {@code NO_PROXY} names (exact host or IP, a domain and its subdomains, {@code *} for all) and
- * for the node itself (localhost, loopback addresses).
+ * {@code HTTP_PROXY} and {@code NO_PROXY}: by the request's scheme, and directly for the hosts
+ * {@link NoProxy} lets through. The JDK client then tunnels https requests with {@code CONNECT}
+ * and sends plain-http ones to the proxy in absolute form.
  */
 final class UpstreamProxySelector extends ProxySelector {
   private final Proxy https;
   private final Proxy http;
-  private final List<String> noProxy = new ArrayList<>();
+  private final NoProxy noProxy;
 
   UpstreamProxySelector(UpstreamProxy config) {
     this.https = proxy(config.httpsProxy());
     this.http = proxy(config.httpProxy());
-    if (config.noProxy() != null) {
-      for (String entry : config.noProxy().split(",")) {
-        String e = entry.strip().toLowerCase(Locale.ROOT);
-        if (!e.isEmpty()) {
-          noProxy.add(e.startsWith("*.") ? e.substring(1) : e);
-        }
-      }
-    }
+    this.noProxy = NoProxy.parse(config.noProxy());
   }
 
   private static Proxy proxy(String url) {
@@ -49,31 +40,16 @@ final class UpstreamProxySelector extends ProxySelector {
 
   @Override
   public List<Proxy> select(URI uri) {
-    Proxy p = "https".equals(uri.getScheme()) ? https : http;
-    if (p == null || bypass(uri.getHost())) {
-      return List.of(Proxy.NO_PROXY);
-    }
-    return List.of(p);
+    Proxy p = proxyFor(uri);
+    return List.of(p == null ? Proxy.NO_PROXY : p);
   }
 
-  boolean bypass(String host) {
-    if (host == null) {
-      return true;
-    }
-    String h = host.toLowerCase(Locale.ROOT);
-    if (h.startsWith("[") && h.endsWith("]")) {
-      h = h.substring(1, h.length() - 1);
-    }
-    if (h.equals("localhost") || h.startsWith("127.") || h.equals("::1")) {
-      return true;
-    }
-    for (String e : noProxy) {
-      if (e.equals("*") || h.equals(e) || h.equals(e.startsWith(".") ? e.substring(1) : e)
-          || h.endsWith(e.startsWith(".") ? e : "." + e)) {
-        return true;
-      }
-    }
-    return false;
+  /** The proxy a request to {@code uri} goes through, or null when it goes direct. */
+  Proxy proxyFor(URI uri) {
+    boolean secure = "https".equalsIgnoreCase(uri.getScheme());
+    Proxy p = secure ? https : http;
+    int port = uri.getPort() >= 0 ? uri.getPort() : secure ? 443 : 80;
+    return p == null || noProxy.bypass(uri.getHost(), port) ? null : p;
   }
 
   @Override

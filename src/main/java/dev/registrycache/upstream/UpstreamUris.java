@@ -7,7 +7,7 @@ final class UpstreamUris {
   private UpstreamUris() {}
 
   /** {@code scheme://host[:port]} (never user information). */
-  private static String origin(URI u) {
+  static String origin(URI u) {
     return u.getScheme() + "://" + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "");
   }
 

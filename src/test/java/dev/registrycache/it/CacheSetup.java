@@ -21,6 +21,7 @@ final class CacheSetup {
   private Duration tagTtl = Duration.ofMinutes(5);
   private Duration idleTimeout = Duration.ofSeconds(10);
   private Duration responseTimeout = Duration.ofSeconds(10);
+  private Duration connectTimeout = Duration.ofSeconds(2);
   private UpstreamProxy proxy = UpstreamProxy.NONE;
 
   CacheSetup(Path storage) {
@@ -77,6 +78,11 @@ final class CacheSetup {
     return this;
   }
 
+  CacheSetup connectTimeout(Duration connect) {
+    this.connectTimeout = connect;
+    return this;
+  }
+
   Path storage() {
     return storage;
   }
@@ -86,7 +92,7 @@ final class CacheSetup {
     String defaultRegistry = registries.stream().anyMatch(r -> r.name().equals("docker.io"))
         ? "docker.io" : registries.get(0).name();
     return new CacheConfig(loopback, loopback, storage, maxSizeBytes, 0, tagTtl,
-        Duration.ofSeconds(30), Duration.ofSeconds(2), responseTimeout, idleTimeout, false,
+        Duration.ofSeconds(30), connectTimeout, responseTimeout, idleTimeout, false,
         defaultRegistry, List.copyOf(registries), proxy);
   }
 }

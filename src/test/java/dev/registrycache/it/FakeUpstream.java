@@ -52,6 +52,8 @@ final class FakeUpstream implements AutoCloseable {
   private final AtomicInteger conversions = new AtomicInteger();
   private volatile AuthMode auth = AuthMode.NONE;
   private volatile String basicCredentials;
+  private volatile String host = "127.0.0.1";
+  private volatile String tokenHost;
 
   private FakeUpstream(javax.net.ssl.SSLContext tls) throws IOException {
     InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
@@ -80,7 +82,23 @@ final class FakeUpstream implements AutoCloseable {
   }
 
   String url() {
-    return scheme + "://127.0.0.1:" + server.getAddress().getPort();
+    return scheme + "://" + host + ":" + port();
+  }
+
+  /**
+   * From now on, names itself {@code name} in {@link #url()} and its token realm (it still
+   * listens on 127.0.0.1): an upstream reached through a proxy that knows the name.
+   */
+  void calledAs(String name) {
+    this.host = name;
+  }
+
+  /**
+   * From now on, its Bearer challenge names a token realm on host {@code name} (this server's
+   * port), as Docker Hub's points at {@code auth.docker.io}.
+   */
+  void tokenServiceCalled(String name) {
+    this.tokenHost = name;
   }
 
   int port() {
@@ -282,7 +300,8 @@ final class FakeUpstream implements AutoCloseable {
         if (tokenScope != null && (scope == null || scope.equals(tokenScope))) {
           return true;
         }
-        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"" + url()
+        String realm = tokenHost == null ? url() : scheme + "://" + tokenHost + ":" + port();
+        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"" + realm
             + "/token\",service=\"fake\"" + (scope == null ? "" : ",scope=\"" + scope + "\""));
         break;
     }

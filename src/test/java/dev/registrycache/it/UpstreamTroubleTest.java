@@ -139,7 +139,7 @@ class UpstreamTroubleTest extends CacheTestBase {
     assertArrayEquals(changed, client.get("/v2/" + REPO + "/manifests/v1").body(), "tag moved upstream");
   }
 
-  private static int closedPort() throws IOException {
+  static int closedPort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }

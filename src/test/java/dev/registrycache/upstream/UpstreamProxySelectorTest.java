@@ -2,7 +2,8 @@ package dev.registrycache.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.registrycache.config.UpstreamProxy;
 import java.net.Proxy;
@@ -21,8 +22,18 @@ class UpstreamProxySelectorTest {
         "localhost", "127.0.0.1"}) {
       assertEquals(Proxy.NO_PROXY, s.select(URI.create("https://" + host + "/v2/")).get(0), host);
     }
-    assertFalse(s.bypass("notinternal.example"));
-    assertTrue(new UpstreamProxySelector(new UpstreamProxy("http://p:1", null, "*")).bypass("quay.io"));
+    assertEquals("secure:3128", hostPort(s.proxyFor(URI.create("https://notinternal.example/v2/"))));
+    assertNull(new UpstreamProxySelector(new UpstreamProxy("http://p:1", null, "*")).proxyFor(URI.create("https://quay.io/")));
+  }
+
+  @Test
+  void noProxyEntriesWithAPortMatchTheDefaultPortOfTheScheme() {
+    UpstreamProxySelector s = new UpstreamProxySelector(new UpstreamProxy("http://p:1", "http://p:2",
+        "quay.io:443,ghcr.io:80"));
+    assertNull(s.proxyFor(URI.create("https://quay.io/v2/")));
+    assertEquals("p:2", hostPort(s.proxyFor(URI.create("http://quay.io/v2/"))));
+    assertNull(s.proxyFor(URI.create("http://ghcr.io/v2/")));
+    assertEquals("p:1", hostPort(s.proxyFor(URI.create("https://ghcr.io/v2/"))));
   }
 
   @Test
@@ -38,6 +49,7 @@ class UpstreamProxySelectorTest {
   }
 
   private static String hostPort(Proxy p) {
+    assertNotNull(p, "a proxy");
     java.net.InetSocketAddress a = (java.net.InetSocketAddress) p.address();
     return a.getHostString() + ":" + a.getPort();
   }
