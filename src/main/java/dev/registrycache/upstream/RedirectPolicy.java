@@ -21,6 +21,11 @@ final class RedirectPolicy {
 
   private static final Resolver DNS = InetAddress::getAllByName;
 
+  /** Judges names by themselves (for targets a proxy resolves: this node may not even reach DNS). */
+  static final Resolver NAME_ONLY = host -> {
+    throw new UnknownHostException(host);
+  };
+
   private static final Set<String> METADATA_HOSTS = Set.of("metadata.google.internal", "metadata",
       "metadata.azure.internal", "instance-data", "instance-data.ec2.internal");
 

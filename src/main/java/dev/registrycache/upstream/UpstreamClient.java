@@ -266,7 +266,10 @@ public final class UpstreamClient {
         } catch (IllegalArgumentException e) {
           return CompletableFuture.failedFuture(new UpstreamException(502, reg.name() + ": unusable redirect location"));
         }
-        String refused = RedirectPolicy.refusal(uri, next, reg.baseUri());
+        // a target behind the proxy is resolved by the proxy, not here: judged by its name only
+        boolean viaProxy = proxies != null && proxies.proxyFor(next) != null;
+        String refused = viaProxy ? RedirectPolicy.refusal(uri, next, reg.baseUri(), RedirectPolicy.NAME_ONLY)
+            : RedirectPolicy.refusal(uri, next, reg.baseUri());
         if (refused != null) {
           metrics.upstreamError(reg.name(), "redirect-refused");
           return CompletableFuture.failedFuture(new UpstreamException(502, reg.name() + ": redirect from "

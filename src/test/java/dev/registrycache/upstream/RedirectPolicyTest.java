@@ -49,6 +49,9 @@ class RedirectPolicyTest {
     for (String target : new String[] {"https://sneaky.example/x", "https://meta.example/x", "https://v6.example/x"}) {
       assertTrue(RedirectPolicy.refusal(FROM, URI.create(target), REGISTRY, resolver).contains("local"), target);
     }
+    assertNull(RedirectPolicy.refusal(FROM, URI.create("https://sneaky.example/x"), REGISTRY, RedirectPolicy.NAME_ONLY),
+        "behind a proxy the name is all the cache knows");
+    assertNotNull(RedirectPolicy.refusal(FROM, URI.create("https://127.0.0.1/x"), REGISTRY, RedirectPolicy.NAME_ONLY));
     assertNull(RedirectPolicy.refusal(URI.create("http://127.0.0.1:15000/v2/x"), URI.create("http://sneaky.example/y"),
         URI.create("http://127.0.0.1:15000"), resolver), "an upstream on loopback may");
   }
