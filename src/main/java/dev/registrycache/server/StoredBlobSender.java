@@ -8,6 +8,7 @@ import dev.registrycache.oci.OciError;
 import dev.registrycache.oci.OciException;
 import dev.registrycache.store.BlobIndex;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -44,11 +45,11 @@ final class StoredBlobSender {
 
   /** HEAD: the headers only; nothing is read. */
   void head(Exchange ex, BlobIndex.Entry e) {
-    HttpResponse r = Responses.head(HttpResponseStatus.OK);
+    // one message, one write: the headers are the whole answer
+    FullHttpResponse r = Responses.head(HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
     ex.status = 200;
     RegistryRequestHandler.blobHeaders(r.headers(), e.blob().digest().toString(), e.size(), null);
-    ctx.write(r);
-    handler.complete(ex, ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+    handler.complete(ex, ctx.writeAndFlush(r));
   }
 
   /** GET of a blob whose entry {@code e} the caller retained. */
