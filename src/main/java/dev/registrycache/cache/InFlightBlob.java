@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -131,15 +130,12 @@ public final class InFlightBlob {
   }
 
   /** Bytes arrived (called from the download's thread, in order). */
-  void write(List<ByteBuffer> buffers) throws IOException {
-    long n = 0;
-    for (ByteBuffer b : buffers) {
-      n += b.remaining();
-      writer.write(b);
-    }
+  void write(ByteBuffer bytes) throws IOException {
+    long n = bytes.remaining();
     if (size >= 0 && written + n > size) {
       throw new IOException("upstream sent more than its Content-Length of " + size);
     }
+    writer.write(bytes);
     long before = written;
     written += n;
     long now = System.nanoTime();
@@ -164,29 +160,39 @@ public final class InFlightBlob {
   }
 
   /**
-   * Upstream finished the body: verify, sync, rename into the store.
+   * Upstream finished the body: checks its length and digest and, when both are right, lets
+   * readers have the last byte. Cheap; {@link #commit} does the slow part.
    *
-   * @return the stored blob; on any problem the download is failed and null returned
+   * @return false when the download failed (it is then marked so)
    */
-  StoredBlob finish() {
+  boolean verify() {
     long w = written;
     if (size >= 0 && w != size) {
       fail(new OciError(ErrorCode.UNAVAILABLE, 502,
           "upstream " + registry + " ended " + digest + " after " + w + " of " + size + " bytes"));
-      return null;
+      return false;
     }
     if (!writer.digestMatches()) {
       fail(new OciError(ErrorCode.DIGEST_INVALID, 502,
           "upstream " + registry + " sent content that does not match " + digest));
-      return null;
+      return false;
     }
-    verified = true;
     if (size < 0) {
       size = w;
     }
-    notifyListeners(); // release the last byte before the slow sync
+    verified = true;
+    notifyListeners(); // the last byte goes out now, before the slow sync
+    return true;
+  }
+
+  /**
+   * Syncs the verified file and renames it into the store (slow: never on an event loop).
+   *
+   * @return the stored blob; on any problem the download is failed and null returned
+   */
+  StoredBlob commit() {
     synchronized (this) {
-      if (state != State.STREAMING) {
+      if (state != State.STREAMING || !verified) {
         return null; // cancelled meanwhile
       }
       committing = true;
@@ -194,8 +200,7 @@ public final class InFlightBlob {
     // sync and rename outside the monitor: readers (on event loops) take it to open the file
     StoredBlob s;
     try {
-      writer.sync();
-      s = writer.commit();
+      s = writer.commit(); // verifies again, syncs, renames
     } catch (IOException e) {
       fail(new OciError(ErrorCode.UNAVAILABLE, 500, "storing " + digest + " failed: " + e.getMessage()), true);
       return null;

@@ -6,6 +6,11 @@ import dev.registrycache.config.CacheConfig;
 import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.config.UpstreamProxy;
 import dev.registrycache.metrics.CacheMetrics;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.JdkSslContext;
+import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -27,15 +32,19 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
+import javax.net.ssl.SSLContext;
 
 /**
  * Talks to upstream registries: anonymous and credentialed Bearer-token flows (tokens cached
  * per scope), Basic auth, redirects to blob storage (the registry's {@code Authorization} is
- * never sent to another host), bounded connect and response timeouts.
+ * never sent to another host), bounded connect and response timeouts. Blob bodies travel on the
+ * cache's event loops in pooled direct buffers ({@link #stream}); manifests, tag lists, HEADs and
+ * tokens, all small, go through the JDK client.
  */
-public final class UpstreamClient {
+public final class UpstreamClient implements AutoCloseable {
   private static final int MAX_REDIRECTS = 5;
   private static final String USER_AGENT = "registry-cache/0.1";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,6 +53,11 @@ public final class UpstreamClient {
   /** The client for registries with the JVM's trust; those with a caFile or no TLS checks get their own. */
   private final HttpClient http;
   private final java.util.Map<String, HttpClient> perRegistry = new java.util.HashMap<>();
+  /** TLS of blob downloads, per registry with a caFile or no TLS checks, as for {@link #perRegistry}. */
+  private final java.util.Map<String, SslContext> nettyTls = new java.util.HashMap<>();
+  private final SslContext defaultNettyTls;
+  private final UpstreamChannels channels;
+  private final Executor callbacks;
   private final Duration responseTimeout;
   private final TokenCache tokens = new TokenCache(Clock.systemUTC());
   /** Registries that answered with a Basic challenge: we send credentials up front next time. */
@@ -57,23 +71,50 @@ public final class UpstreamClient {
     }
   }
 
-  public UpstreamClient(CacheConfig config, CacheMetrics metrics, ExecutorService executor) {
+  /**
+   * @param executor runs the JDK client's work, name lookups and the continuations of every
+   *     exchange (redirect checks resolve names, credentials are read from files)
+   * @param loops the cache's event loops, which carry blob downloads
+   */
+  public UpstreamClient(CacheConfig config, CacheMetrics metrics, ExecutorService executor, EventLoopGroup loops,
+      Class<? extends SocketChannel> socketType) {
     UpstreamProxy proxy = config.upstreamProxy() == null ? UpstreamProxy.NONE : config.upstreamProxy();
     this.http = client(config, executor, proxy, null);
+    try {
+      this.defaultNettyTls = nettyTls(SSLContext.getDefault());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("no TLS in this JVM: " + e.getMessage(), e);
+    }
     for (RegistryConfig r : config.registries()) {
       if (r.caFile() != null || r.skipsTlsVerification()) {
+        SSLContext tls;
         try {
-          perRegistry.put(r.name(), client(config, executor, proxy, UpstreamTls.context(r.caFile(), r.skipsTlsVerification())));
+          tls = UpstreamTls.context(r.caFile(), r.skipsTlsVerification());
         } catch (IOException | java.security.GeneralSecurityException e) {
           throw new IllegalArgumentException("registry " + r.name() + ": caFile " + r.caFile() + ": " + e.getMessage(), e);
         }
+        perRegistry.put(r.name(), client(config, executor, proxy, tls));
+        nettyTls.put(r.name(), nettyTls(tls));
         if (r.skipsTlsVerification()) {
           LOG.warn("registry {}: TLS certificates are NOT verified (insecureSkipVerify)", r.name());
         }
       }
     }
+    this.channels = new UpstreamChannels(loops, socketType, executor, config.connectTimeout(),
+        proxy.isNone() ? null : new UpstreamProxySelector(proxy));
+    this.callbacks = executor;
     this.responseTimeout = config.responseTimeout();
     this.metrics = metrics;
+  }
+
+  private static SslContext nettyTls(SSLContext tls) {
+    return new JdkSslContext(tls, true, ClientAuth.NONE);
+  }
+
+  /** Closes the kept upstream connections. */
+  @Override
+  public void close() {
+    channels.close();
   }
 
   private static HttpClient client(CacheConfig config, ExecutorService executor, UpstreamProxy proxy,
@@ -100,8 +141,9 @@ public final class UpstreamClient {
   public CompletableFuture<Response> fetch(RegistryConfig reg, String repository, String path,
       String accept, boolean head) {
     long t0 = System.nanoTime();
+    Sender<byte[]> jdk = request -> http(reg).sendAsync(request, successOnly(info -> BodySubscribers.ofByteArray()));
     return start(() -> exchange(reg, repository, reg.baseUri().resolve(path), head ? "HEAD" : "GET", accept,
-        info -> BodySubscribers.ofByteArray(), 0, null))
+        jdk, 0, null))
         .thenApply(r -> {
           metrics.upstreamRequest(reg.name(), r.statusCode(), System.nanoTime() - t0);
           byte[] body = r.body() == null ? new byte[0] : r.body();
@@ -111,13 +153,17 @@ public final class UpstreamClient {
   }
 
   /**
-   * GET whose 2xx body goes to the subscriber made by {@code onSuccess}; other answers arrive
-   * with a null body.
+   * GET whose 2xx body goes to the sink made by {@code onSuccess}, on the cache's event loops
+   * (see {@link BodySink}). The result completes when the body has ended or broken off; other
+   * answers arrive without a body.
    */
-  public <T> CompletableFuture<HttpResponse<T>> stream(RegistryConfig reg, String repository,
-      String path, String accept, Function<ResponseInfo, BodySubscriber<T>> onSuccess) {
+  public CompletableFuture<HttpResponse<Void>> stream(RegistryConfig reg, String repository,
+      String path, String accept, Function<ResponseInfo, BodySink> onSuccess) {
     long t0 = System.nanoTime();
-    return start(() -> exchange(reg, repository, reg.baseUri().resolve(path), "GET", accept, onSuccess, 0, null))
+    SslContext tls = nettyTls.getOrDefault(reg.name(), defaultNettyTls);
+    Sender<Void> netty = request -> StreamExchange.send(channels, channels.route(request.uri(), tls), request,
+        onSuccess, callbacks).thenApply(a -> (HttpResponse<Void>) a);
+    return start(() -> exchange(reg, repository, reg.baseUri().resolve(path), "GET", accept, netty, 0, null))
         .thenApply(r -> {
           metrics.upstreamRequest(reg.name(), r.statusCode(), System.nanoTime() - t0);
           return r;
@@ -160,9 +206,26 @@ public final class UpstreamClient {
     return repository == null ? null : "repository:" + repository + ":pull";
   }
 
+  /** Sends one request, without following redirects or answering challenges. */
+  private interface Sender<T> {
+    CompletableFuture<HttpResponse<T>> send(HttpRequest request);
+  }
+
+  /** The subscriber of {@code onSuccess} for 2xx answers; other bodies are dropped. */
+  private static <T> HttpResponse.BodyHandler<T> successOnly(Function<ResponseInfo, BodySubscriber<T>> onSuccess) {
+    return info -> {
+      int s = info.statusCode();
+      if (s >= 200 && s < 300) {
+        return onSuccess.apply(info);
+      }
+      @SuppressWarnings("unchecked")
+      BodySubscriber<T> discard = (BodySubscriber<T>) BodySubscribers.replacing(null);
+      return discard;
+    };
+  }
+
   private <T> CompletableFuture<HttpResponse<T>> exchange(RegistryConfig reg, String repository,
-      URI uri, String method, String accept, Function<ResponseInfo, BodySubscriber<T>> onSuccess,
-      int hops, String forcedAuth) {
+      URI uri, String method, String accept, Sender<T> sender, int hops, String forcedAuth) {
     boolean sameHost = sameOrigin(uri, reg.baseUri());
     HttpRequest.Builder b = HttpRequest.newBuilder(uri)
         .method(method, HttpRequest.BodyPublishers.noBody())
@@ -182,16 +245,7 @@ public final class UpstreamClient {
       b.header("Authorization", auth);
     }
     final String sentAuth = auth;
-    HttpResponse.BodyHandler<T> handler = info -> {
-      int s = info.statusCode();
-      if (s >= 200 && s < 300) {
-        return onSuccess.apply(info);
-      }
-      @SuppressWarnings("unchecked")
-      BodySubscriber<T> discard = (BodySubscriber<T>) BodySubscribers.replacing(null);
-      return discard;
-    };
-    return http(reg).sendAsync(b.build(), handler).thenCompose(r -> {
+    return sender.send(b.build()).thenCompose(r -> {
       noteRateLimit(reg, r.headers());
       int s = r.statusCode();
       if (s == 401 && !sameHost && hops < MAX_REDIRECTS) {
@@ -205,7 +259,7 @@ public final class UpstreamClient {
           tokens.invalidate(foreignKey(uri), scopeFor(repository)); // a cached one expired
         }
         return fetchToken(reg, ch, repository, foreignKey(uri), false).thenCompose(token ->
-            exchange(reg, repository, uri, method, accept, onSuccess, hops + 1, "Bearer " + token));
+            exchange(reg, repository, uri, method, accept, sender, hops + 1, "Bearer " + token));
       }
       if (s == 401 && sameHost && hops < MAX_REDIRECTS) {
         AuthChallenge ch = AuthChallenge.preferred(AuthChallenge.parseAll(r.headers().allValues("WWW-Authenticate")));
@@ -222,11 +276,11 @@ public final class UpstreamClient {
         }
         if (ch.isBearer()) {
           return fetchToken(reg, ch, repository, reg.name(), true).thenCompose(token ->
-              exchange(reg, repository, uri, method, accept, onSuccess, hops + 1, "Bearer " + token));
+              exchange(reg, repository, uri, method, accept, sender, hops + 1, "Bearer " + token));
         }
         if (ch.isBasic() && reg.username() != null) {
           basicRegistries.put(reg.name(), Boolean.TRUE);
-          return exchange(reg, repository, uri, method, accept, onSuccess, hops + 1, basic(reg));
+          return exchange(reg, repository, uri, method, accept, sender, hops + 1, basic(reg));
         }
         return CompletableFuture.completedFuture(r);
       }
@@ -253,7 +307,7 @@ public final class UpstreamClient {
         }
         // the registry's credentials stay with the registry
         String carry = sameOrigin(next, reg.baseUri()) ? sentAuth : null;
-        return exchange(reg, repository, next, method, accept, onSuccess, hops + 1, carry);
+        return exchange(reg, repository, next, method, accept, sender, hops + 1, carry);
       }
       return CompletableFuture.completedFuture(r);
     });

@@ -20,6 +20,10 @@ import dev.registrycache.store.BlobWriter;
 import dev.registrycache.store.FileSystemBlobStore;
 import dev.registrycache.store.StoredBlob;
 import dev.registrycache.upstream.UpstreamClient;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Optional;
@@ -45,6 +49,7 @@ class BlobFetchStartTest extends CacheTestBase {
   private CacheConfig config;
   private ExecutorService io;
   private ScheduledExecutorService scheduler;
+  private EventLoopGroup loops;
   private byte[] bytes;
   private Digest digest;
 
@@ -56,6 +61,8 @@ class BlobFetchStartTest extends CacheTestBase {
     closeAfter(io::shutdownNow);
     scheduler = Executors.newSingleThreadScheduledExecutor();
     closeAfter(scheduler::shutdownNow);
+    loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    closeAfter(loops::shutdownGracefully);
     bytes = TestContent.random(100_000, 17);
     digest = Digest.parse(upstream.blob(REPO, bytes));
   }
@@ -107,7 +114,7 @@ class BlobFetchStartTest extends CacheTestBase {
 
   private BlobService service(BlobStore store, BlobIndex index, Executor background) {
     CacheMetrics metrics = CacheMetrics.inMemory();
-    return new BlobService(config, store, index, new UpstreamClient(config, metrics, io), metrics,
+    return new BlobService(config, store, index, new UpstreamClient(config, metrics, io, loops, NioSocketChannel.class), metrics,
         scheduler, background, () -> { });
   }
 
