@@ -78,7 +78,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     }
     // a kept connection the server may have closed meanwhile: once, on a new one, if it broke
     // before any answer (nothing of the body reached the sink then)
-    return sendOn(CompletableFuture.completedFuture(idle), channels, request, onSuccess, callbacks)
+    return sendOn(CompletableFuture.completedFuture(idle), route, channels, request, onSuccess, callbacks)
         .handle((a, err) -> err == null ? CompletableFuture.completedFuture(a)
             : err instanceof StaleConnectionException
                 ? fresh(channels, route, request, onSuccess, callbacks)
@@ -88,13 +88,14 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
 
   private static CompletableFuture<UpstreamAnswer> fresh(UpstreamChannels channels, UpstreamChannels.Route route,
       HttpRequest request, Function<ResponseInfo, BodySink> onSuccess, Executor callbacks) {
-    return sendOn(channels.connect(route), channels, request, onSuccess, callbacks).exceptionallyCompose(e -> {
+    return sendOn(channels.connect(route), route, channels, request, onSuccess, callbacks).exceptionallyCompose(e -> {
       Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
       return CompletableFuture.failedFuture(c instanceof StaleConnectionException ? new IOException(c.getMessage()) : c);
     });
   }
 
-  private static CompletableFuture<UpstreamAnswer> sendOn(CompletableFuture<Channel> connection,
+  /** Sends {@code request} on the connection {@code connection} brings (the way tests drive it too). */
+  static CompletableFuture<UpstreamAnswer> sendOn(CompletableFuture<Channel> connection, UpstreamChannels.Route route,
       UpstreamChannels channels, HttpRequest request, Function<ResponseInfo, BodySink> onSuccess,
       Executor callbacks) {
     StreamExchange x = new StreamExchange(channels, request, onSuccess, callbacks);
@@ -102,7 +103,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
       if (err != null) {
         x.finish(null, err);
       } else {
-        ch.eventLoop().execute(() -> x.start(ch));
+        ch.eventLoop().execute(() -> x.start(ch, route));
       }
     });
     return x.result;
@@ -115,14 +116,13 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private void start(Channel ch) {
+  private void start(Channel ch, UpstreamChannels.Route route) {
     channel = ch;
     if (!ch.isActive()) {
       done = true;
       finish(null, new StaleConnectionException("connection to " + request.uri().getHost() + " closed"));
       return;
     }
-    UpstreamChannels.Route route = UpstreamChannels.routeOf(ch);
     ch.pipeline().addLast(NAME, this);
     Duration limit = request.timeout().orElse(null);
     if (limit != null) {

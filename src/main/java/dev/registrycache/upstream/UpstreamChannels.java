@@ -96,7 +96,12 @@ final class UpstreamChannels implements AutoCloseable {
     return new Route(uri.getScheme(), uri.getHost(), port, proxy, https ? tls : null);
   }
 
-  static Route routeOf(Channel ch) {
+  /** Marks {@code ch} as a connection for {@code route} (a kept connection is found by it). */
+  static void attach(Channel ch, Route route) {
+    ch.attr(ROUTE).set(route);
+  }
+
+  private static Route routeOf(Channel ch) {
     return ch.attr(ROUTE).get();
   }
 
@@ -176,10 +181,10 @@ final class UpstreamChannels implements AutoCloseable {
         .resolver(NoopAddressResolverGroup.INSTANCE) // resolved above, off the event loop
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectMillis)
         .option(ChannelOption.TCP_NODELAY, true)
-        .attr(ROUTE, route)
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            attach(ch, route);
             ChannelPipeline p = ch.pipeline();
             if (tunnel) {
               HttpProxyHandler proxy = new HttpProxyHandler(dial);

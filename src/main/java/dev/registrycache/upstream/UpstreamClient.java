@@ -4,13 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.registrycache.config.CacheConfig;
 import dev.registrycache.config.RegistryConfig;
-import dev.registrycache.config.UpstreamProxy;
 import dev.registrycache.metrics.CacheMetrics;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.ssl.ClientAuth;
-import io.netty.handler.ssl.JdkSslContext;
-import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -32,10 +28,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
-import javax.net.ssl.SSLContext;
 
 /**
  * Talks to upstream registries: anonymous and credentialed Bearer-token flows (tokens cached
@@ -48,16 +42,8 @@ public final class UpstreamClient implements AutoCloseable {
   private static final int MAX_REDIRECTS = 5;
   private static final String USER_AGENT = "registry-cache/0.1";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstreamClient.class);
 
-  /** The client for registries with the JVM's trust; those with a caFile or no TLS checks get their own. */
-  private final HttpClient http;
-  private final java.util.Map<String, HttpClient> perRegistry = new java.util.HashMap<>();
-  /** TLS of blob downloads, per registry with a caFile or no TLS checks, as for {@link #perRegistry}. */
-  private final java.util.Map<String, SslContext> nettyTls = new java.util.HashMap<>();
-  private final SslContext defaultNettyTls;
-  private final UpstreamChannels channels;
-  private final Executor callbacks;
+  private final UpstreamTransports transports;
   private final Duration responseTimeout;
   private final TokenCache tokens = new TokenCache(Clock.systemUTC());
   /** Registries that answered with a Basic challenge: we send credentials up front next time. */
@@ -78,63 +64,19 @@ public final class UpstreamClient implements AutoCloseable {
    */
   public UpstreamClient(CacheConfig config, CacheMetrics metrics, ExecutorService executor, EventLoopGroup loops,
       Class<? extends SocketChannel> socketType) {
-    UpstreamProxy proxy = config.upstreamProxy() == null ? UpstreamProxy.NONE : config.upstreamProxy();
-    this.http = client(config, executor, proxy, null);
-    try {
-      this.defaultNettyTls = nettyTls(SSLContext.getDefault());
-    } catch (java.security.GeneralSecurityException e) {
-      throw new IllegalStateException("no TLS in this JVM: " + e.getMessage(), e);
-    }
-    for (RegistryConfig r : config.registries()) {
-      if (r.caFile() != null || r.skipsTlsVerification()) {
-        SSLContext tls;
-        try {
-          tls = UpstreamTls.context(r.caFile(), r.skipsTlsVerification());
-        } catch (IOException | java.security.GeneralSecurityException e) {
-          throw new IllegalArgumentException("registry " + r.name() + ": caFile " + r.caFile() + ": " + e.getMessage(), e);
-        }
-        perRegistry.put(r.name(), client(config, executor, proxy, tls));
-        nettyTls.put(r.name(), nettyTls(tls));
-        if (r.skipsTlsVerification()) {
-          LOG.warn("registry {}: TLS certificates are NOT verified (insecureSkipVerify)", r.name());
-        }
-      }
-    }
-    this.channels = new UpstreamChannels(loops, socketType, executor, config.connectTimeout(),
-        proxy.isNone() ? null : new UpstreamProxySelector(proxy));
-    this.callbacks = executor;
+    this.transports = new UpstreamTransports(config, executor, loops, socketType);
     this.responseTimeout = config.responseTimeout();
     this.metrics = metrics;
-  }
-
-  private static SslContext nettyTls(SSLContext tls) {
-    return new JdkSslContext(tls, true, ClientAuth.NONE);
   }
 
   /** Closes the kept upstream connections. */
   @Override
   public void close() {
-    channels.close();
-  }
-
-  private static HttpClient client(CacheConfig config, ExecutorService executor, UpstreamProxy proxy,
-      javax.net.ssl.SSLContext tls) {
-    HttpClient.Builder b = HttpClient.newBuilder()
-        .connectTimeout(config.connectTimeout())
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .version(HttpClient.Version.HTTP_1_1)
-        .executor(executor);
-    if (!proxy.isNone()) {
-      b.proxy(new UpstreamProxySelector(proxy));
-    }
-    if (tls != null) {
-      b.sslContext(tls);
-    }
-    return b.build();
+    transports.close();
   }
 
   private HttpClient http(RegistryConfig reg) {
-    return perRegistry.getOrDefault(reg.name(), http);
+    return transports.http(reg);
   }
 
   /** GET or HEAD with the whole (small) body in memory; non-2xx answers are returned, not thrown. */
@@ -160,9 +102,7 @@ public final class UpstreamClient implements AutoCloseable {
   public CompletableFuture<HttpResponse<Void>> stream(RegistryConfig reg, String repository,
       String path, String accept, Function<ResponseInfo, BodySink> onSuccess) {
     long t0 = System.nanoTime();
-    SslContext tls = nettyTls.getOrDefault(reg.name(), defaultNettyTls);
-    Sender<Void> netty = request -> StreamExchange.send(channels, channels.route(request.uri(), tls), request,
-        onSuccess, callbacks).thenApply(a -> (HttpResponse<Void>) a);
+    Sender<Void> netty = request -> transports.stream(reg, request, onSuccess);
     return start(() -> exchange(reg, repository, reg.baseUri().resolve(path), "GET", accept, netty, 0, null))
         .thenApply(r -> {
           metrics.upstreamRequest(reg.name(), r.statusCode(), System.nanoTime() - t0);

@@ -18,7 +18,6 @@ import dev.registrycache.store.BlobIndex;
 import dev.registrycache.store.BlobStore;
 import dev.registrycache.store.BlobWriter;
 import dev.registrycache.store.FileSystemBlobStore;
-import dev.registrycache.store.StoredBlob;
 import dev.registrycache.upstream.UpstreamClient;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -26,14 +25,12 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -139,10 +136,12 @@ class BlobFetchStartTest extends CacheTestBase {
   }
 
   /** A store whose {@code create} throws an unchecked exception the first {@code failures} times. */
-  private record ThrowingOnCreate(BlobStore delegate, AtomicInteger failures) implements BlobStore {
-    @Override
-    public Optional<StoredBlob> find(Digest d) throws IOException {
-      return delegate.find(d);
+  private static final class ThrowingOnCreate extends ForwardingBlobStore {
+    private final AtomicInteger failures;
+
+    ThrowingOnCreate(BlobStore delegate, AtomicInteger failures) {
+      super(delegate);
+      this.failures = failures;
     }
 
     @Override
@@ -150,17 +149,7 @@ class BlobFetchStartTest extends CacheTestBase {
       if (failures.getAndDecrement() > 0) {
         throw new IllegalStateException("injected");
       }
-      return delegate.create(d);
-    }
-
-    @Override
-    public boolean delete(Digest d) throws IOException {
-      return delegate.delete(d);
-    }
-
-    @Override
-    public void forEach(Consumer<StoredBlob> visitor) throws IOException {
-      delegate.forEach(visitor);
+      return super.create(d);
     }
   }
 }

@@ -46,10 +46,67 @@ class UpstreamProxyAndTlsTest extends CacheTestBase {
 
   @Test
   void aPrivateCaIsTrustedWithCaFileAndRefusedWithoutIt() throws Exception {
-    Path dir = Files.createDirectories(tmp.resolve("tls"));
+    Tls tls = serverTls("ip:127.0.0.1,dns:localhost");
+    FakeUpstream upstream = closeAfter(FakeUpstream.startHttps(tls.context()));
+    byte[] blob = TestContent.random(30_000, 32);
+    String digest = upstream.blob("library/app", blob);
+
+    CacheApplication untrusted = start(setup().registry("docker.io", upstream.url()));
+    HttpResponse<byte[]> refused = new CacheClient(untrusted.address()).get("/v2/library/app/blobs/" + digest);
+    assertEquals(503, refused.statusCode(), "an unknown CA is not trusted");
+    assertEquals(0, upstream.total(), "no request got through the handshake");
+
+    CacheApplication trusted = start(setup().registry(
+        new RegistryConfig("docker.io", upstream.url(), null, null, null, null, tls.caFile().toString(), null)));
+    HttpResponse<byte[]> ok = new CacheClient(trusted.address()).get("/v2/library/app/blobs/" + digest);
+    assertEquals(200, ok.statusCode(), new String(ok.body()));
+    assertArrayEquals(blob, ok.body());
+  }
+
+  /**
+   * An https registry behind a proxy: blob downloads go through a CONNECT tunnel and still check
+   * the certificate against the registry's host name, unless insecureSkipVerify says not to.
+   */
+  @Test
+  void httpsThroughTheProxyIsTunnelledAndTheHostNameChecked() throws Exception {
+    Tls tls = serverTls("dns:registry.corp.test");
+    FakeUpstream upstream = closeAfter(FakeUpstream.startHttps(tls.context()));
+    TunnelProxy proxy = closeAfter(new TunnelProxy(upstream.port()));
+    byte[] blob = TestContent.random(70_000, 34);
+    String digest = upstream.blob("library/app", blob);
+    UpstreamProxy viaProxy = new UpstreamProxy(proxy.url(), null, null);
+
+    String named = "https://registry.corp.test:" + upstream.port(); // only the proxy can reach it
+    CacheApplication cache = start(setup().registry(new RegistryConfig("docker.io", named, null, null, null, null,
+        tls.caFile().toString(), null)).proxy(viaProxy));
+    HttpResponse<byte[]> r = new CacheClient(cache.address()).get("/v2/library/app/blobs/" + digest);
+    assertEquals(200, r.statusCode(), new String(r.body()));
+    assertArrayEquals(blob, r.body());
+    assertEquals(List.of("registry.corp.test:" + upstream.port()), proxy.tunnels);
+
+    String other = "https://other.corp.test:" + upstream.port(); // not a name in the certificate
+    String second = upstream.blob("library/app", TestContent.random(20_000, 35));
+    CacheApplication wrongName = start(setup().registry(new RegistryConfig("docker.io", other, null, null, null, null,
+        tls.caFile().toString(), null)).proxy(viaProxy));
+    int before = upstream.total();
+    HttpResponse<byte[]> refused = new CacheClient(wrongName.address()).get("/v2/library/app/blobs/" + second);
+    assertEquals(503, refused.statusCode(), "the certificate does not name other.corp.test");
+    assertEquals(before, upstream.total(), "no request got through the handshake");
+
+    CacheApplication unchecked = start(setup().registry(new RegistryConfig("docker.io", other, null, null, null, null,
+        null, true)).proxy(viaProxy));
+    HttpResponse<byte[]> anyway = new CacheClient(unchecked.address()).get("/v2/library/app/blobs/" + second);
+    assertEquals(200, anyway.statusCode(), "insecureSkipVerify checks nothing");
+  }
+
+  /** A server certificate for {@code san} in a key store, and the same certificate as a PEM CA file. */
+  private record Tls(SSLContext context, Path caFile) {}
+
+  private Tls serverTls(String san) throws Exception {
+    Path dir = Files.createTempDirectory(tmp, "tls");
     Path ks = dir.resolve("server.p12");
-    run("keytool", "-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=127.0.0.1",
-        "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", ks.toString(),
+    run("keytool", "-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=registry",
+        "-ext", "SAN=" + san, "-validity", "2", "-storetype", "PKCS12", "-keystore", ks.toString(),
         "-storepass", "changeit", "-keypass", "changeit");
     Path pem = dir.resolve("ca.pem");
     run("keytool", "-exportcert", "-rfc", "-alias", "server", "-keystore", ks.toString(), "-storepass", "changeit",
@@ -62,20 +119,7 @@ class UpstreamProxyAndTlsTest extends CacheTestBase {
     kmf.init(store, "changeit".toCharArray());
     SSLContext tls = SSLContext.getInstance("TLS");
     tls.init(kmf.getKeyManagers(), null, null);
-    FakeUpstream upstream = closeAfter(FakeUpstream.startHttps(tls));
-    byte[] blob = TestContent.random(30_000, 32);
-    String digest = upstream.blob("library/app", blob);
-
-    CacheApplication untrusted = start(setup().registry("docker.io", upstream.url()));
-    HttpResponse<byte[]> refused = new CacheClient(untrusted.address()).get("/v2/library/app/blobs/" + digest);
-    assertEquals(503, refused.statusCode(), "an unknown CA is not trusted");
-    assertEquals(0, upstream.total(), "no request got through the handshake");
-
-    CacheApplication trusted = start(setup().registry(
-        new RegistryConfig("docker.io", upstream.url(), null, null, null, null, pem.toString(), null)));
-    HttpResponse<byte[]> ok = new CacheClient(trusted.address()).get("/v2/library/app/blobs/" + digest);
-    assertEquals(200, ok.statusCode(), new String(ok.body()));
-    assertArrayEquals(blob, ok.body());
+    return new Tls(tls, pem);
   }
 
   private static void run(String... cmd) throws Exception {
