@@ -123,7 +123,11 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
       finish(null, new StaleConnectionException("connection to " + request.uri().getHost() + " closed"));
       return;
     }
-    ch.pipeline().addLast(NAME, this);
+    if (ch.pipeline().get(UpstreamChannels.GUARD) != null) {
+      ch.pipeline().addBefore(UpstreamChannels.GUARD, NAME, this);
+    } else {
+      ch.pipeline().addLast(NAME, this);
+    }
     Duration limit = request.timeout().orElse(null);
     if (limit != null) {
       timeout = ch.eventLoop().schedule(() -> abort(new HttpTimeoutException("request timed out")),

@@ -3,6 +3,9 @@ package dev.registrycache.upstream;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
@@ -14,6 +17,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -46,6 +50,9 @@ final class UpstreamChannels implements AutoCloseable {
   static final long IDLE_NANOS = Duration.ofSeconds(30).toNanos();
   private static final AttributeKey<Route> ROUTE = AttributeKey.valueOf("registry-cache.route");
   static final String CODEC = "http";
+  /** Last in every pipeline: what an idle connection receives (a reset, stray bytes) closes it. */
+  static final String GUARD = "idle-guard";
+  private static final IdleGuard IDLE_GUARD = new IdleGuard();
 
   /**
    * Where a connection goes: the origin, the proxy it passes (null: direct), the TLS settings of
@@ -195,6 +202,7 @@ final class UpstreamChannels implements AutoCloseable {
               p.addLast("tls", tlsHandler(ch, route));
             }
             p.addLast(CODEC, new HttpClientCodec());
+            p.addLast(GUARD, IDLE_GUARD);
           }
         });
     // through a CONNECT tunnel the proxy handler dials the proxy and asks for host:port
@@ -256,6 +264,24 @@ final class UpstreamChannels implements AutoCloseable {
       return io;
     }
     return new IOException(cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), cause);
+  }
+
+  /**
+   * Handles what reaches the end of a connection's pipeline, i.e. arrives while no exchange
+   * uses it: a kept connection that errors or gets bytes nobody asked for is closed quietly.
+   */
+  @ChannelHandler.Sharable
+  private static final class IdleGuard extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ReferenceCountUtil.release(msg);
+      ctx.close();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
   }
 
   private static String unbracket(String host) {

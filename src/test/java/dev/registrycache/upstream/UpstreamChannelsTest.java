@@ -92,6 +92,20 @@ class UpstreamChannelsTest {
   }
 
   @Test
+  void aKeptConnectionThatReceivesBytesNobodyAskedForIsClosed() throws Exception {
+    server = new RawServer(0);
+    server.stray = true; // an answer without a request follows each answer
+    assertEquals("/a", get("/a"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (channels.idleCount() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(0, channels.idleCount(), "not kept for the next request");
+    assertEquals("/b", get("/b"));
+    assertEquals(2, server.connections.get());
+  }
+
+  @Test
   void closingDropsTheKeptConnections() throws Exception {
     server = new RawServer(0);
     get("/a");
@@ -111,6 +125,7 @@ class UpstreamChannelsTest {
     final List<String> paths = new CopyOnWriteArrayList<>();
     final Ended ended = new Ended();
     private final int answersPerConnection;
+    volatile boolean stray;
     private final ExecutorService threads = Executors.newCachedThreadPool();
 
     RawServer(int answersPerConnection) throws IOException {
@@ -150,9 +165,16 @@ class UpstreamChannelsTest {
           out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + path.length() + "\r\n\r\n" + path)
               .getBytes(StandardCharsets.US_ASCII));
           out.flush();
+          if (stray) {
+            Thread.sleep(100); // after the client took the connection back
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+          }
         }
       } catch (IOException e) {
         ended.mark();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
 
