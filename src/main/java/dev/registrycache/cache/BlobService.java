@@ -15,6 +15,8 @@ import dev.registrycache.upstream.UpstreamClient;
 import dev.registrycache.upstream.UpstreamException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -144,7 +146,13 @@ public final class BlobService {
       return;
     }
     Download d = new Download(blob, reg);
-    blob.attach(writer, d::cancel);
+    FileChannel reader;
+    try {
+      reader = FileChannel.open(writer.tempPath(), StandardOpenOption.READ);
+    } catch (IOException e) {
+      reader = null; // each reader opens the file itself then
+    }
+    blob.attach(writer, d::cancel, reader);
     String path = "/v2/" + repository + "/blobs/" + blob.digest();
     long t0 = System.nanoTime();
     long[] headersAt = {0};

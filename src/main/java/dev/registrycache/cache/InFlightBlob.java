@@ -47,6 +47,8 @@ public final class InFlightBlob {
   private long notifiedNanos;
   private volatile BlobWriter writer;
   private Runnable canceller = () -> { };
+  private FileChannel sharedReader;
+  private int readerRefs;
   /** Verified and being synced and renamed into the store: no longer cancellable. */
   private boolean committing;
 
@@ -106,9 +108,59 @@ public final class InFlightBlob {
     }
   }
 
-  synchronized void attach(BlobWriter w, Runnable cancel) {
-    this.writer = w;
-    this.canceller = cancel;
+  /**
+   * The download's writer and how to stop its transfer, and a read channel on the temp file
+   * (null if it could not be opened) that readers share instead of each opening the file.
+   */
+  void attach(BlobWriter w, Runnable cancel, FileChannel reader) {
+    boolean unwanted;
+    synchronized (this) {
+      this.writer = w;
+      this.canceller = cancel;
+      unwanted = state == State.FAILED || reader == null;
+      if (!unwanted) {
+        sharedReader = reader;
+        readerRefs = 1; // the download's own, dropped when it ends
+      }
+    }
+    if (unwanted && reader != null) {
+      closeQuietly(reader);
+    }
+  }
+
+  /**
+   * The shared read channel of the file, counted for the caller, who gives it back with
+   * {@link #releaseReader}; null when there is none (then {@link #openReader}). Reading
+   * goes by explicit positions only ({@code sendfile}), so readers never disturb each other.
+   */
+  public synchronized FileChannel retainReader() {
+    if (sharedReader == null || readerRefs == 0 || state == State.FAILED) {
+      return null;
+    }
+    readerRefs++;
+    return sharedReader;
+  }
+
+  /** Gives back a channel from {@link #retainReader}; the last one out closes it. */
+  public void releaseReader() {
+    FileChannel close = null;
+    synchronized (this) {
+      if (readerRefs > 0 && --readerRefs == 0) {
+        close = sharedReader;
+        sharedReader = null;
+      }
+    }
+    if (close != null) {
+      closeQuietly(close);
+    }
+  }
+
+  private static void closeQuietly(FileChannel ch) {
+    try {
+      ch.close();
+    } catch (IOException ignored) {
+      // a read-only channel: nothing is lost
+    }
   }
 
   /**
@@ -209,6 +261,7 @@ public final class InFlightBlob {
       stored = s;
       state = State.COMPLETE;
     }
+    releaseReader(); // the download's reference; readers keep theirs
     notifyListeners();
     return s;
   }
@@ -230,6 +283,7 @@ public final class InFlightBlob {
     if (w != null) {
       w.abort(); // deletes the temp file: outside the monitor, like every disk access
     }
+    releaseReader(); // the download's reference; readers let go when they hear of the failure
     notifyListeners();
   }
 
