@@ -10,17 +10,16 @@ import dev.registrycache.store.BlobIndex;
 import dev.registrycache.store.BlobStore;
 import dev.registrycache.store.BlobWriter;
 import dev.registrycache.store.StoredBlob;
+import dev.registrycache.upstream.BodySink;
 import dev.registrycache.upstream.UpstreamClient;
 import dev.registrycache.upstream.UpstreamException;
 import java.io.IOException;
-import java.net.http.HttpResponse.BodySubscriber;
 import java.nio.ByteBuffer;
-import java.util.List;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -147,7 +146,13 @@ public final class BlobService {
       return;
     }
     Download d = new Download(blob, reg);
-    blob.attach(writer, d::cancel);
+    FileChannel reader;
+    try {
+      reader = FileChannel.open(writer.tempPath(), StandardOpenOption.READ);
+    } catch (IOException e) {
+      reader = null; // each reader opens the file itself then
+    }
+    blob.attach(writer, d::cancel, reader);
     String path = "/v2/" + repository + "/blobs/" + blob.digest();
     long t0 = System.nanoTime();
     long[] headersAt = {0};
@@ -156,11 +161,6 @@ public final class BlobService {
       blob.started(info.headers().firstValueAsLong("Content-Length").orElse(-1)); // else d cancels
       return d;
     }).whenComplete((r, err) -> {
-      if (blob.state() == InFlightBlob.State.COMPLETE) {
-        long ms = (System.nanoTime() - t0) / 1_000_000;
-        LOG.info("fetched {} ({} bytes) from {} in {} ms, headers after {} ms", blob.digest(),
-            blob.size(), reg.name(), ms, (headersAt[0] - t0) / 1_000_000);
-      }
       if (err != null) {
         UpstreamException ue = err instanceof UpstreamException u ? u
             : err.getCause() instanceof UpstreamException u2 ? u2 : null;
@@ -171,13 +171,20 @@ public final class BlobService {
         blob.fail(Errors.fromStatus(r.statusCode(), reg.name(), ErrorCode.BLOB_UNKNOWN,
             "blob " + blob.digest()));
       }
-      if (blob.state() == InFlightBlob.State.FAILED) {
-        LOG.warn("download of {} from {} failed: {}", blob.digest(), reg.name(), blob.failure().message());
-        if (blob.failure().code() == ErrorCode.DIGEST_INVALID) {
-          metrics.digestMismatch(reg.name());
+      // a verified body is still being synced and renamed: single flight holds until it is stored
+      d.committed().whenComplete((x, y) -> {
+        if (blob.state() == InFlightBlob.State.COMPLETE) {
+          long ms = (System.nanoTime() - t0) / 1_000_000;
+          LOG.info("fetched {} ({} bytes) from {} in {} ms, headers after {} ms", blob.digest(),
+              blob.size(), reg.name(), ms, (headersAt[0] - t0) / 1_000_000);
+        } else if (blob.state() == InFlightBlob.State.FAILED) {
+          LOG.warn("download of {} from {} failed: {}", blob.digest(), reg.name(), blob.failure().message());
+          if (blob.failure().code() == ErrorCode.DIGEST_INVALID) {
+            metrics.digestMismatch(reg.name());
+          }
         }
-      }
-      inFlight.remove(blob.digest(), blob);
+        inFlight.remove(blob.digest(), blob);
+      });
     });
   }
 
@@ -208,12 +215,16 @@ public final class BlobService {
     }
   }
 
-  /** Writes the upstream body into the blob's temp file, one buffer list at a time. */
-  private final class Download implements BodySubscriber<Void> {
+  /**
+   * Writes the upstream body into the blob's temp file straight from the network buffers, on the
+   * event loop of the upstream connection; the sync and rename into the store run on the
+   * background executor.
+   */
+  private final class Download implements BodySink {
     private final InFlightBlob blob;
     private final RegistryConfig reg;
-    private final CompletableFuture<Void> body = new CompletableFuture<>();
-    private volatile Flow.Subscription subscription;
+    private volatile Runnable cancel;
+    private volatile CompletableFuture<Void> commit;
 
     Download(InFlightBlob blob, RegistryConfig reg) {
       this.blob = blob;
@@ -221,49 +232,33 @@ public final class BlobService {
     }
 
     void cancel() {
-      Flow.Subscription s = subscription;
-      if (s != null) {
-        s.cancel();
+      Runnable c = cancel;
+      if (c != null) {
+        c.run();
       }
-      body.complete(null);
     }
 
     @Override
-    public CompletionStage<Void> getBody() {
-      return body;
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription s) {
-      subscription = s;
+    public void onStart(Runnable cancel) {
+      this.cancel = cancel;
       if (blob.state() != InFlightBlob.State.STREAMING) {
-        s.cancel(); // given up before upstream answered: the body is not wanted
-        body.complete(null);
-        return;
+        cancel.run(); // given up before upstream answered: the body is not wanted
       }
-      s.request(1);
     }
 
     @Override
-    public void onNext(List<ByteBuffer> item) {
+    public void onData(ByteBuffer bytes) throws IOException {
       if (blob.state() != InFlightBlob.State.STREAMING) {
-        subscription.cancel();
-        return;
+        throw new IOException("download of " + blob.digest() + " given up");
       }
-      long n = 0;
-      for (ByteBuffer b : item) {
-        n += b.remaining();
-      }
+      int n = bytes.remaining();
       try {
-        blob.write(item);
+        blob.write(bytes);
       } catch (IOException e) {
-        subscription.cancel();
         blob.fail(new OciError(ErrorCode.UNAVAILABLE, 502, "download of " + blob.digest() + " failed: " + e.getMessage()));
-        body.complete(null);
-        return;
+        throw e;
       }
       metrics.bytesFetched(reg.name(), n);
-      subscription.request(1);
     }
 
     @Override
@@ -271,19 +266,32 @@ public final class BlobService {
       blob.fail(new OciError(ErrorCode.UNAVAILABLE, 502,
           "upstream " + reg.name() + " broke off " + blob.digest()));
       LOG.debug("upstream {} broke off {}", reg.name(), blob.digest(), t);
-      body.complete(null);
     }
 
     @Override
     public void onComplete() {
-      if (blob.state() == InFlightBlob.State.STREAMING) {
-        StoredBlob s = blob.finish();
-        if (s != null) {
-          index.add(s);
-          afterStore.run();
-        }
+      if (blob.state() != InFlightBlob.State.STREAMING || !blob.verify()) {
+        return;
       }
-      body.complete(null);
+      try {
+        commit = CompletableFuture.runAsync(this::store, background);
+      } catch (RuntimeException rejected) { // shutting down: the temp file goes
+        blob.fail(new OciError(ErrorCode.UNAVAILABLE, 503, "shutting down"));
+      }
+    }
+
+    /** Done once a verified body is in the store (or failed to get there); at once otherwise. */
+    CompletableFuture<Void> committed() {
+      CompletableFuture<Void> c = commit;
+      return c != null ? c : CompletableFuture.completedFuture(null);
+    }
+
+    private void store() {
+      StoredBlob s = blob.commit();
+      if (s != null) {
+        index.add(s);
+        afterStore.run();
+      }
     }
   }
 }

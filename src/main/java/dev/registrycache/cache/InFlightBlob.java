@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -48,6 +47,8 @@ public final class InFlightBlob {
   private long notifiedNanos;
   private volatile BlobWriter writer;
   private Runnable canceller = () -> { };
+  private FileChannel sharedReader;
+  private int readerRefs;
   /** Verified and being synced and renamed into the store: no longer cancellable. */
   private boolean committing;
 
@@ -107,9 +108,59 @@ public final class InFlightBlob {
     }
   }
 
-  synchronized void attach(BlobWriter w, Runnable cancel) {
-    this.writer = w;
-    this.canceller = cancel;
+  /**
+   * The download's writer and how to stop its transfer, and a read channel on the temp file
+   * (null if it could not be opened) that readers share instead of each opening the file.
+   */
+  void attach(BlobWriter w, Runnable cancel, FileChannel reader) {
+    boolean unwanted;
+    synchronized (this) {
+      this.writer = w;
+      this.canceller = cancel;
+      unwanted = state == State.FAILED || reader == null;
+      if (!unwanted) {
+        sharedReader = reader;
+        readerRefs = 1; // the download's own, dropped when it ends
+      }
+    }
+    if (unwanted && reader != null) {
+      closeQuietly(reader);
+    }
+  }
+
+  /**
+   * The shared read channel of the file, counted for the caller, who gives it back with
+   * {@link #releaseReader}; null when there is none (then {@link #openReader}). Reading
+   * goes by explicit positions only ({@code sendfile}), so readers never disturb each other.
+   */
+  public synchronized FileChannel retainReader() {
+    if (sharedReader == null || readerRefs == 0 || state == State.FAILED) {
+      return null;
+    }
+    readerRefs++;
+    return sharedReader;
+  }
+
+  /** Gives back a channel from {@link #retainReader}; the last one out closes it. */
+  public void releaseReader() {
+    FileChannel close = null;
+    synchronized (this) {
+      if (readerRefs > 0 && --readerRefs == 0) {
+        close = sharedReader;
+        sharedReader = null;
+      }
+    }
+    if (close != null) {
+      closeQuietly(close);
+    }
+  }
+
+  private static void closeQuietly(FileChannel ch) {
+    try {
+      ch.close();
+    } catch (IOException ignored) {
+      // a read-only channel: nothing is lost
+    }
   }
 
   /**
@@ -131,15 +182,12 @@ public final class InFlightBlob {
   }
 
   /** Bytes arrived (called from the download's thread, in order). */
-  void write(List<ByteBuffer> buffers) throws IOException {
-    long n = 0;
-    for (ByteBuffer b : buffers) {
-      n += b.remaining();
-      writer.write(b);
-    }
+  void write(ByteBuffer bytes) throws IOException {
+    long n = bytes.remaining();
     if (size >= 0 && written + n > size) {
       throw new IOException("upstream sent more than its Content-Length of " + size);
     }
+    writer.write(bytes);
     long before = written;
     written += n;
     long now = System.nanoTime();
@@ -164,29 +212,39 @@ public final class InFlightBlob {
   }
 
   /**
-   * Upstream finished the body: verify, sync, rename into the store.
+   * Upstream finished the body: checks its length and digest and, when both are right, lets
+   * readers have the last byte. Cheap; {@link #commit} does the slow part.
    *
-   * @return the stored blob; on any problem the download is failed and null returned
+   * @return false when the download failed (it is then marked so)
    */
-  StoredBlob finish() {
+  boolean verify() {
     long w = written;
     if (size >= 0 && w != size) {
       fail(new OciError(ErrorCode.UNAVAILABLE, 502,
           "upstream " + registry + " ended " + digest + " after " + w + " of " + size + " bytes"));
-      return null;
+      return false;
     }
     if (!writer.digestMatches()) {
       fail(new OciError(ErrorCode.DIGEST_INVALID, 502,
           "upstream " + registry + " sent content that does not match " + digest));
-      return null;
+      return false;
     }
-    verified = true;
     if (size < 0) {
       size = w;
     }
-    notifyListeners(); // release the last byte before the slow sync
+    verified = true;
+    notifyListeners(); // the last byte goes out now, before the slow sync
+    return true;
+  }
+
+  /**
+   * Syncs the verified file and renames it into the store (slow: never on an event loop).
+   *
+   * @return the stored blob; on any problem the download is failed and null returned
+   */
+  StoredBlob commit() {
     synchronized (this) {
-      if (state != State.STREAMING) {
+      if (state != State.STREAMING || !verified) {
         return null; // cancelled meanwhile
       }
       committing = true;
@@ -194,8 +252,7 @@ public final class InFlightBlob {
     // sync and rename outside the monitor: readers (on event loops) take it to open the file
     StoredBlob s;
     try {
-      writer.sync();
-      s = writer.commit();
+      s = writer.commit(); // verifies again, syncs, renames
     } catch (IOException e) {
       fail(new OciError(ErrorCode.UNAVAILABLE, 500, "storing " + digest + " failed: " + e.getMessage()), true);
       return null;
@@ -204,6 +261,7 @@ public final class InFlightBlob {
       stored = s;
       state = State.COMPLETE;
     }
+    releaseReader(); // the download's reference; readers keep theirs
     notifyListeners();
     return s;
   }
@@ -225,6 +283,7 @@ public final class InFlightBlob {
     if (w != null) {
       w.abort(); // deletes the temp file: outside the monitor, like every disk access
     }
+    releaseReader(); // the download's reference; readers let go when they hear of the failure
     notifyListeners();
   }
 

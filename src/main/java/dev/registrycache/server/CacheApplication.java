@@ -55,6 +55,9 @@ public final class CacheApplication implements AutoCloseable {
   private final OpenBlobFiles files;
   private final ScheduledExecutorService maintenance;
   private final BlobIndex index;
+  /** Event loops of the server and of blob downloads from upstream. */
+  private final EventLoops loops;
+  private final UpstreamClient upstream;
   private final AccessLog accessLog;
   private final CacheServer server;
   private final AdminServer admin;
@@ -82,7 +85,8 @@ public final class CacheApplication implements AutoCloseable {
     ManifestStore manifests = new ManifestStore(config.storagePath(), store, index, 8L << 20);
     TagStore tags = new TagStore(config.storagePath());
     LOG.info("storage {}: {}", config.storagePath(), Bookkeeping.open(index, manifests, tags));
-    UpstreamClient upstream = new UpstreamClient(config, metrics, io);
+    loops = EventLoops.create(Runtime.getRuntime().availableProcessors());
+    upstream = new UpstreamClient(config, metrics, io, loops.group(), loops.socketType());
 
     BlobService blobService = new BlobService(config, store, index, upstream, metrics, maintenance, io,
         () -> maintenance.execute(this::evict));
@@ -108,8 +112,10 @@ public final class CacheApplication implements AutoCloseable {
         new DistributionPathParser(n -> config.registry(n) != null, config.defaultRegistry()),
         blobService, manifestService, tags, upstream, metrics, accessLog, hot, files, io, disk);
     try {
-      server = new CacheServer(config.listen(), ctx, Runtime.getRuntime().availableProcessors());
+      server = new CacheServer(config.listen(), ctx, loops);
     } catch (IOException | InterruptedException e) {
+      upstream.close();
+      loops.close();
       maintenance.shutdownNow();
       io.shutdownNow();
       disk.shutdownNow();
@@ -121,6 +127,8 @@ public final class CacheApplication implements AutoCloseable {
           () -> ready && readinessGate.getAsBoolean(), () -> statusDetail.get());
     } catch (IOException e) {
       server.close();
+      upstream.close();
+      loops.close();
       maintenance.shutdownNow();
       io.shutdownNow();
       disk.shutdownNow();
@@ -201,6 +209,8 @@ public final class CacheApplication implements AutoCloseable {
   public void close(Duration drain) {
     ready = false;
     server.close(drain);
+    upstream.close();
+    loops.close();
     admin.close();
     maintenance.shutdownNow();
     io.shutdownNow();

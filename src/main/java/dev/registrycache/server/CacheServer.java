@@ -4,16 +4,7 @@ import dev.registrycache.config.HostPort;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.IOException;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -24,23 +15,19 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Binds the OCI Distribution endpoint: epoll (sendfile) when available, NIO otherwise. */
+/** Binds the OCI Distribution endpoint on the cache's {@link EventLoops}. */
 public final class CacheServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CacheServer.class);
 
-  private final EventLoopGroup group;
   private final Channel channel;
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
 
-  CacheServer(HostPort listen, CacheContext cache, int threads) throws IOException, InterruptedException {
-    boolean epoll = Epoll.isAvailable();
-    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-    Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-    group = new MultiThreadIoEventLoopGroup(threads, io);
+  /** Binds on {@code loops}, which the caller shuts down after {@link #close}. */
+  CacheServer(HostPort listen, CacheContext cache, EventLoops loops) throws IOException, InterruptedException {
     try {
       channel = new ServerBootstrap()
-          .group(group)
-          .channel(type)
+          .group(loops.group())
+          .channel(loops.serverType())
           .option(ChannelOption.SO_BACKLOG, 1024)
           .option(ChannelOption.SO_REUSEADDR, true)
           .childOption(ChannelOption.TCP_NODELAY, true)
@@ -50,14 +37,13 @@ public final class CacheServer implements AutoCloseable {
           .sync()
           .channel();
     } catch (InterruptedException e) {
-      group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       throw e;
     } catch (Exception e) { // bind failures arrive as (undeclared) native IOExceptions
-      group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       throw new IOException("cannot listen on " + listen + ": " + e.getMessage(), e);
     }
-    LOG.info("serving the OCI distribution API on {} ({} event loops, {})", address(), threads,
-        epoll ? "epoll + sendfile" : "nio: " + Epoll.unavailabilityCause());
+    LOG.info("serving the OCI distribution API on {} ({} event loops, {})", address(),
+        loops.group() instanceof io.netty.channel.MultithreadEventLoopGroup m ? m.executorCount() : -1,
+        loops.describe());
   }
 
   public InetSocketAddress address() {
@@ -89,7 +75,6 @@ public final class CacheServer implements AutoCloseable {
       LOG.info("closing {} connections still answering after {} ms", busy, drain.toMillis());
     }
     connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
   }
 
   int busyConnections() {

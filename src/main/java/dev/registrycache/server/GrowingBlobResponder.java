@@ -20,8 +20,9 @@ import java.util.function.Consumer;
  * Answers one GET from a blob that is still downloading: headers as soon as upstream's
  * answer says how long the blob is, then {@code sendfile} regions of the growing file as bytes
  * arrive, one region in flight at a time (the next is sent when the previous was written, so
- * a slow client holds no memory). The file is opened on the disk executor, never on the event
- * loop. A failed download before the headers becomes an OCI error;
+ * a slow client holds no memory). Readers share the read channel the download opened; only
+ * when there is none (the download ended meanwhile) is the file opened, on the disk executor,
+ * never on the event loop. A failed download before the headers becomes an OCI error;
  * after them, the connection is closed so the client sees a truncated body, never a wrong one.
  */
 final class GrowingBlobResponder implements InFlightBlob.Listener {
@@ -34,6 +35,8 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
   private final Consumer<Exchange> done;
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private FileChannel file;
+  /** {@link #file} is the download's shared read channel, not our own. */
+  private boolean shared;
   private boolean opening;
   private boolean headersSent;
   private boolean writing;
@@ -88,6 +91,10 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
       if (state == InFlightBlob.State.CONNECTING
           || (blob.size() < 0 && state != InFlightBlob.State.COMPLETE)) {
         return; // wait for upstream's headers (or, without a length, for the whole blob)
+      }
+      if (file == null) {
+        file = blob.retainReader();
+        shared = file != null;
       }
       if (file == null) {
         open();
@@ -207,7 +214,11 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
 
   private void closeFile() {
     if (file != null) {
-      RegistryRequestHandler.closeQuietly(file);
+      if (shared) {
+        blob.releaseReader();
+      } else {
+        RegistryRequestHandler.closeQuietly(file);
+      }
       file = null;
     }
   }

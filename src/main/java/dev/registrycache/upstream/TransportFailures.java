@@ -40,8 +40,14 @@ final class TransportFailures {
     String host = target.getHost();
     String via = proxy == null || proxy.type() == Proxy.Type.DIRECT ? null : address(proxy);
     String through = via == null ? "" : " through the proxy " + via;
+    ProxyTunnelRefused refused = find(e, ProxyTunnelRefused.class);
+    if (refused != null && refused.status() == 407 && via != null) {
+      return proxyWantsCredentials(registry, proxy);
+    }
     String message;
-    if (t instanceof HttpConnectTimeoutException) {
+    if (refused != null && via != null) {
+      message = "the proxy " + via + " did not open a tunnel to " + host + " (it answered " + refused.status() + ")";
+    } else if (t instanceof HttpConnectTimeoutException) {
       message = via == null ? "connecting to " + host + " timed out" : "connecting to the proxy " + via + " timed out";
     } else if (t instanceof HttpTimeoutException) {
       message = host + " did not answer in time" + through;

@@ -7,6 +7,8 @@ import dev.registrycache.config.CacheConfig;
 import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.config.UpstreamProxy;
 import dev.registrycache.metrics.CacheMetrics;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -33,17 +35,17 @@ import java.util.function.Function;
 /**
  * Talks to upstream registries: anonymous and credentialed Bearer-token flows (tokens cached
  * per scope), Basic auth, redirects to blob storage (the registry's {@code Authorization} is
- * never sent to another host), bounded connect and response timeouts.
+ * never sent to another host), bounded connect and response timeouts. Blob bodies travel on the
+ * cache's event loops in pooled direct buffers ({@link #stream}); manifests, tag lists, HEADs and
+ * tokens, all small, go through the JDK client.
  */
-public final class UpstreamClient {
+public final class UpstreamClient implements AutoCloseable {
   private static final int MAX_REDIRECTS = 5;
   private static final String USER_AGENT = "registry-cache/0.1";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstreamClient.class);
 
-  /** The client for registries with the JVM's trust; those with a caFile or no TLS checks get their own. */
-  private final HttpClient http;
-  private final java.util.Map<String, HttpClient> perRegistry = new java.util.HashMap<>();
+  private final UpstreamTransports transports;
   private final Duration responseTimeout;
   private final TokenCache tokens = new TokenCache(Clock.systemUTC());
   /** Registries that answered with a Basic challenge: we send credentials up front next time. */
@@ -59,55 +61,49 @@ public final class UpstreamClient {
     }
   }
 
-  public UpstreamClient(CacheConfig config, CacheMetrics metrics, ExecutorService executor) {
+  /**
+   * @param executor runs the JDK client's work, name lookups and the continuations of every
+   *     exchange (redirect checks resolve names, credentials are read from files)
+   * @param loops the cache's event loops, which carry blob downloads
+   */
+  public UpstreamClient(CacheConfig config, CacheMetrics metrics, ExecutorService executor, EventLoopGroup loops,
+      Class<? extends SocketChannel> socketType) {
     UpstreamProxy proxy = config.upstreamProxy() == null ? UpstreamProxy.NONE : config.upstreamProxy();
     this.proxies = proxy.isNone() ? null : new UpstreamProxySelector(proxy);
-    this.http = client(config, executor, proxies, null);
-    for (RegistryConfig r : config.registries()) {
-      if (r.caFile() != null || r.skipsTlsVerification()) {
-        try {
-          perRegistry.put(r.name(), client(config, executor, proxies, UpstreamTls.context(r.caFile(), r.skipsTlsVerification())));
-        } catch (IOException | java.security.GeneralSecurityException e) {
-          throw new IllegalArgumentException("registry " + r.name() + ": caFile " + r.caFile() + ": " + e.getMessage(), e);
-        }
-        if (r.skipsTlsVerification()) {
-          LOG.warn("registry {}: TLS certificates are NOT verified (insecureSkipVerify)", r.name());
-        }
-      }
-    }
+    this.transports = new UpstreamTransports(config, executor, loops, socketType, proxies);
     this.responseTimeout = config.responseTimeout();
     this.metrics = metrics;
   }
 
-  private static HttpClient client(CacheConfig config, ExecutorService executor, UpstreamProxySelector proxies,
-      javax.net.ssl.SSLContext tls) {
-    HttpClient.Builder b = HttpClient.newBuilder()
-        .connectTimeout(config.connectTimeout())
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .version(HttpClient.Version.HTTP_1_1)
-        .executor(executor);
-    if (proxies != null) {
-      b.proxy(proxies);
-    }
-    if (tls != null) {
-      b.sslContext(tls);
-    }
-    return b.build();
+  /** Closes the kept upstream connections. */
+  @Override
+  public void close() {
+    transports.close();
   }
 
   private HttpClient http(RegistryConfig reg) {
-    return perRegistry.getOrDefault(reg.name(), http);
+    return transports.http(reg);
   }
 
   /**
-   * Sends one request; a connection, proxy or TLS failure, or a proxy asking for credentials,
-   * becomes an {@link UpstreamException} naming the host or the proxy.
+   * Sends one request with the JDK client; a connection, proxy or TLS failure, or a proxy asking
+   * for credentials, becomes an {@link UpstreamException} naming the host or the proxy.
    */
   private <T> CompletableFuture<HttpResponse<T>> send(RegistryConfig reg, HttpRequest request,
       HttpResponse.BodyHandler<T> handler) {
-    URI uri = request.uri();
+    return described(reg, request.uri(), http(reg).sendAsync(request, handler));
+  }
+
+  /** {@link #send}, on a Netty connection, for blob bodies. */
+  private CompletableFuture<HttpResponse<Void>> sendStreaming(RegistryConfig reg, HttpRequest request,
+      Function<ResponseInfo, BodySink> onSuccess) {
+    return described(reg, request.uri(), transports.stream(reg, request, onSuccess));
+  }
+
+  private <T> CompletableFuture<HttpResponse<T>> described(RegistryConfig reg, URI uri,
+      CompletableFuture<HttpResponse<T>> sent) {
     java.net.Proxy proxy = proxies == null ? null : proxies.proxyFor(uri);
-    return http(reg).sendAsync(request, handler)
+    return sent
         .exceptionallyCompose(e -> CompletableFuture.failedFuture(TransportFailures.describe(reg.name(), uri, proxy, e)))
         .thenCompose(r -> r.statusCode() == 407 && proxy != null
             ? CompletableFuture.failedFuture(TransportFailures.proxyWantsCredentials(reg.name(), proxy))
@@ -118,8 +114,9 @@ public final class UpstreamClient {
   public CompletableFuture<Response> fetch(RegistryConfig reg, String repository, String path,
       String accept, boolean head) {
     long t0 = System.nanoTime();
+    Sender<byte[]> jdk = request -> send(reg, request, successOnly(info -> BodySubscribers.ofByteArray()));
     return start(() -> exchange(reg, repository, reg.baseUri().resolve(path), head ? "HEAD" : "GET", accept,
-        info -> BodySubscribers.ofByteArray(), 0, null))
+        jdk, 0, null))
         .thenApply(r -> {
           metrics.upstreamRequest(reg.name(), r.statusCode(), System.nanoTime() - t0);
           byte[] body = r.body() == null ? new byte[0] : r.body();
@@ -129,13 +126,15 @@ public final class UpstreamClient {
   }
 
   /**
-   * GET whose 2xx body goes to the subscriber made by {@code onSuccess}; other answers arrive
-   * with a null body.
+   * GET whose 2xx body goes to the sink made by {@code onSuccess}, on the cache's event loops
+   * (see {@link BodySink}). The result completes when the body has ended or broken off; other
+   * answers arrive without a body.
    */
-  public <T> CompletableFuture<HttpResponse<T>> stream(RegistryConfig reg, String repository,
-      String path, String accept, Function<ResponseInfo, BodySubscriber<T>> onSuccess) {
+  public CompletableFuture<HttpResponse<Void>> stream(RegistryConfig reg, String repository,
+      String path, String accept, Function<ResponseInfo, BodySink> onSuccess) {
     long t0 = System.nanoTime();
-    return start(() -> exchange(reg, repository, reg.baseUri().resolve(path), "GET", accept, onSuccess, 0, null))
+    Sender<Void> netty = request -> sendStreaming(reg, request, onSuccess);
+    return start(() -> exchange(reg, repository, reg.baseUri().resolve(path), "GET", accept, netty, 0, null))
         .thenApply(r -> {
           metrics.upstreamRequest(reg.name(), r.statusCode(), System.nanoTime() - t0);
           return r;
@@ -181,9 +180,26 @@ public final class UpstreamClient {
     return repository == null ? null : "repository:" + repository + ":pull";
   }
 
+  /** Sends one request, without following redirects or answering challenges. */
+  private interface Sender<T> {
+    CompletableFuture<HttpResponse<T>> send(HttpRequest request);
+  }
+
+  /** The subscriber of {@code onSuccess} for 2xx answers; other bodies are dropped. */
+  private static <T> HttpResponse.BodyHandler<T> successOnly(Function<ResponseInfo, BodySubscriber<T>> onSuccess) {
+    return info -> {
+      int s = info.statusCode();
+      if (s >= 200 && s < 300) {
+        return onSuccess.apply(info);
+      }
+      @SuppressWarnings("unchecked")
+      BodySubscriber<T> discard = (BodySubscriber<T>) BodySubscribers.replacing(null);
+      return discard;
+    };
+  }
+
   private <T> CompletableFuture<HttpResponse<T>> exchange(RegistryConfig reg, String repository,
-      URI uri, String method, String accept, Function<ResponseInfo, BodySubscriber<T>> onSuccess,
-      int hops, String forcedAuth) {
+      URI uri, String method, String accept, Sender<T> sender, int hops, String forcedAuth) {
     boolean sameHost = sameOrigin(uri, reg.baseUri());
     HttpRequest.Builder b = HttpRequest.newBuilder(uri)
         .method(method, HttpRequest.BodyPublishers.noBody())
@@ -203,16 +219,7 @@ public final class UpstreamClient {
       b.header("Authorization", auth);
     }
     final String sentAuth = auth;
-    HttpResponse.BodyHandler<T> handler = info -> {
-      int s = info.statusCode();
-      if (s >= 200 && s < 300) {
-        return onSuccess.apply(info);
-      }
-      @SuppressWarnings("unchecked")
-      BodySubscriber<T> discard = (BodySubscriber<T>) BodySubscribers.replacing(null);
-      return discard;
-    };
-    return send(reg, b.build(), handler).thenCompose(r -> {
+    return sender.send(b.build()).thenCompose(r -> {
       noteRateLimit(reg, r.headers());
       int s = r.statusCode();
       if (s == 401 && !sameHost && hops < MAX_REDIRECTS) {
@@ -226,7 +233,7 @@ public final class UpstreamClient {
           tokens.invalidate(foreignKey(uri), scopeFor(repository)); // a cached one expired
         }
         return fetchToken(reg, ch, repository, foreignKey(uri), false).thenCompose(token ->
-            exchange(reg, repository, uri, method, accept, onSuccess, hops + 1, "Bearer " + token));
+            exchange(reg, repository, uri, method, accept, sender, hops + 1, "Bearer " + token));
       }
       if (s == 401 && sameHost && hops < MAX_REDIRECTS) {
         AuthChallenge ch = AuthChallenge.preferred(AuthChallenge.parseAll(r.headers().allValues("WWW-Authenticate")));
@@ -243,11 +250,11 @@ public final class UpstreamClient {
         }
         if (ch.isBearer()) {
           return fetchToken(reg, ch, repository, reg.name(), true).thenCompose(token ->
-              exchange(reg, repository, uri, method, accept, onSuccess, hops + 1, "Bearer " + token));
+              exchange(reg, repository, uri, method, accept, sender, hops + 1, "Bearer " + token));
         }
         if (ch.isBasic() && reg.username() != null) {
           basicRegistries.put(reg.name(), Boolean.TRUE);
-          return exchange(reg, repository, uri, method, accept, onSuccess, hops + 1, basic(reg));
+          return exchange(reg, repository, uri, method, accept, sender, hops + 1, basic(reg));
         }
         return CompletableFuture.completedFuture(r);
       }
@@ -277,7 +284,7 @@ public final class UpstreamClient {
         }
         // the registry's credentials stay with the registry
         String carry = sameOrigin(next, reg.baseUri()) ? sentAuth : null;
-        return exchange(reg, repository, next, method, accept, onSuccess, hops + 1, carry);
+        return exchange(reg, repository, next, method, accept, sender, hops + 1, carry);
       }
       return CompletableFuture.completedFuture(r);
     });

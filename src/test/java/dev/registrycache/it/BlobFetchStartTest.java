@@ -18,18 +18,19 @@ import dev.registrycache.store.BlobIndex;
 import dev.registrycache.store.BlobStore;
 import dev.registrycache.store.BlobWriter;
 import dev.registrycache.store.FileSystemBlobStore;
-import dev.registrycache.store.StoredBlob;
 import dev.registrycache.upstream.UpstreamClient;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +46,7 @@ class BlobFetchStartTest extends CacheTestBase {
   private CacheConfig config;
   private ExecutorService io;
   private ScheduledExecutorService scheduler;
+  private EventLoopGroup loops;
   private byte[] bytes;
   private Digest digest;
 
@@ -56,6 +58,8 @@ class BlobFetchStartTest extends CacheTestBase {
     closeAfter(io::shutdownNow);
     scheduler = Executors.newSingleThreadScheduledExecutor();
     closeAfter(scheduler::shutdownNow);
+    loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    closeAfter(loops::shutdownGracefully);
     bytes = TestContent.random(100_000, 17);
     digest = Digest.parse(upstream.blob(REPO, bytes));
   }
@@ -107,7 +111,7 @@ class BlobFetchStartTest extends CacheTestBase {
 
   private BlobService service(BlobStore store, BlobIndex index, Executor background) {
     CacheMetrics metrics = CacheMetrics.inMemory();
-    return new BlobService(config, store, index, new UpstreamClient(config, metrics, io), metrics,
+    return new BlobService(config, store, index, new UpstreamClient(config, metrics, io, loops, NioSocketChannel.class), metrics,
         scheduler, background, () -> { });
   }
 
@@ -132,10 +136,12 @@ class BlobFetchStartTest extends CacheTestBase {
   }
 
   /** A store whose {@code create} throws an unchecked exception the first {@code failures} times. */
-  private record ThrowingOnCreate(BlobStore delegate, AtomicInteger failures) implements BlobStore {
-    @Override
-    public Optional<StoredBlob> find(Digest d) throws IOException {
-      return delegate.find(d);
+  private static final class ThrowingOnCreate extends ForwardingBlobStore {
+    private final AtomicInteger failures;
+
+    ThrowingOnCreate(BlobStore delegate, AtomicInteger failures) {
+      super(delegate);
+      this.failures = failures;
     }
 
     @Override
@@ -143,17 +149,7 @@ class BlobFetchStartTest extends CacheTestBase {
       if (failures.getAndDecrement() > 0) {
         throw new IllegalStateException("injected");
       }
-      return delegate.create(d);
-    }
-
-    @Override
-    public boolean delete(Digest d) throws IOException {
-      return delegate.delete(d);
-    }
-
-    @Override
-    public void forEach(Consumer<StoredBlob> visitor) throws IOException {
-      delegate.forEach(visitor);
+      return super.create(d);
     }
   }
 }

@@ -32,7 +32,7 @@ class UpstreamProxyTest extends CacheTestBase {
   private static final String REPO = "library/app";
   /** Where the proxy finds the hosts of these tests (192.0.2.10 is a documentation address). */
   private static final Map<String, String> PROXY_HOSTS = Map.of(NAME, "127.0.0.1", "auth.test", "127.0.0.1",
-      "storage.test", "127.0.0.1", "192.0.2.10", "127.0.0.1");
+      "storage.test", "127.0.0.1", "192.0.2.10", "127.0.0.1", "other.test", "127.0.0.1");
 
   private ForwardingProxy proxy() throws Exception {
     return closeAfter(new ForwardingProxy(PROXY_HOSTS));
@@ -116,6 +116,34 @@ class UpstreamProxyTest extends CacheTestBase {
     assertTrue(proxy.requestLines().contains("CONNECT storage.test:" + storage.port() + " HTTP/1.1"),
         proxy.requestLines().toString());
     assertEquals(1, storage.count("GET", "/blobs/b1"));
+  }
+
+  /**
+   * Through the tunnel the certificate must still name the host the cache asked for;
+   * {@code insecureSkipVerify} alone turns that off.
+   */
+  @Test
+  void throughTheTunnelTheCertificateMustNameTheHostUnlessChecksAreOff() throws Exception {
+    ForwardingProxy proxy = proxy();
+    FakeUpstream upstream = https();
+    upstream.calledAs("other.test"); // not a name in the test certificate
+    byte[] blob = TestContent.random(70_000, 104);
+    String digest = upstream.blob(REPO, blob);
+    UpstreamProxy viaProxy = new UpstreamProxy(proxy.url(), null, null);
+    String url = "https://other.test:" + upstream.port();
+
+    CacheApplication checked = start(setup().registry(trustingTestCa(url)).proxy(viaProxy));
+    HttpResponse<byte[]> refused = new CacheClient(checked.address()).get("/v2/" + REPO + "/blobs/" + digest);
+    assertEquals(503, refused.statusCode(), body(refused));
+    assertTrue(body(refused).contains("certificate is not valid for other.test"), body(refused));
+    assertEquals(0, upstream.total(), "nothing got through the handshake");
+    assertTrue(proxy.requestLines().contains("CONNECT other.test:" + upstream.port() + " HTTP/1.1"));
+
+    CacheApplication unchecked = start(new CacheSetup(tmp.resolve("unchecked"))
+        .registry(new RegistryConfig("docker.io", url, null, null, null, null, null, true)).proxy(viaProxy));
+    HttpResponse<byte[]> anyway = new CacheClient(unchecked.address()).get("/v2/" + REPO + "/blobs/" + digest);
+    assertEquals(200, anyway.statusCode(), body(anyway));
+    assertArrayEquals(blob, anyway.body());
   }
 
   /** Each of these {@code NO_PROXY} lists names {@code registry.test} (on any port). */
