@@ -49,6 +49,21 @@ abstract class CacheTestBase {
     return resource;
   }
 
+  /** The password of {@link #basicAuthCache()}'s upstream user {@code puller}. */
+  static final String PASSWORD = "s3cret";
+
+  /** A cache whose docker.io upstream wants Basic auth, the password in a file as from a mounted Secret. */
+  record BasicAuthCache(FakeUpstream upstream, CacheApplication cache, Path passwordFile, CacheClient client) {}
+
+  BasicAuthCache basicAuthCache() throws Exception {
+    FakeUpstream upstream = upstream();
+    upstream.requireBasic("puller", PASSWORD);
+    Path password = tmp.resolve("password");
+    Files.writeString(password, PASSWORD + "\n");
+    CacheApplication cache = start(setup().registryWithPasswordFile("docker.io", upstream.url(), "puller", password));
+    return new BasicAuthCache(upstream, cache, password, new CacheClient(cache.address()));
+  }
+
   FakeUpstream upstream() throws IOException {
     return closeAfter(FakeUpstream.start());
   }

@@ -61,12 +61,11 @@ class EventLoopBlockingTest extends CacheTestBase {
 
   @Test
   void aPasswordFileThatBlocksHoldsUpNoOtherClient() throws Exception {
-    FakeUpstream upstream = upstream();
-    upstream.requireBasic("puller", "s3cret");
-    Path password = tmp.resolve("password");
-    Files.writeString(password, "s3cret\n");
-    CacheApplication cache = start(setup().registryWithPasswordFile("docker.io", upstream.url(), "puller", password));
-    CacheClient client = new CacheClient(cache.address());
+    BasicAuthCache basic = basicAuthCache();
+    FakeUpstream upstream = basic.upstream();
+    Path password = basic.passwordFile();
+    CacheApplication cache = basic.cache();
+    CacheClient client = basic.client();
     upstream.manifest(REPO, "v1", TestContent.OCI_MANIFEST, TestContent.manifest(TestContent.OCI_MANIFEST, "p"));
     assertEquals(200, client.get("/v2/" + REPO + "/manifests/v1").statusCode(), "credentials sent from now on");
     upstream.tagList(REPO, "{\"name\":\"" + REPO + "\",\"tags\":[\"v1\"]}", null);
@@ -85,7 +84,7 @@ class EventLoopBlockingTest extends CacheTestBase {
         Thread.sleep(300); // the request reaches the password file
         assertEveryEventLoopAnswers(cache);
       } finally {
-        release(password, "s3cret\n".getBytes(StandardCharsets.UTF_8));
+        release(password, PASSWORD.getBytes(StandardCharsets.UTF_8));
       }
       assertEquals(200, waiting.get(20, TimeUnit.SECONDS).status(),
           request[0] + " " + request[1] + " answered once the password could be read");

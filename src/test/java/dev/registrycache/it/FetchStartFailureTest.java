@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import dev.registrycache.server.CacheApplication;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,12 +20,10 @@ class FetchStartFailureTest extends CacheTestBase {
 
   @Test
   void anUnreadablePasswordFileFailsRequestsWithoutWedgingTheTag() throws Exception {
-    FakeUpstream upstream = upstream();
-    upstream.requireBasic("puller", "s3cret");
-    Path password = tmp.resolve("password");
-    Files.writeString(password, "s3cret\n");
-    CacheApplication cache = start(setup().registryWithPasswordFile("docker.io", upstream.url(), "puller", password));
-    CacheClient client = new CacheClient(cache.address());
+    BasicAuthCache basic = basicAuthCache();
+    FakeUpstream upstream = basic.upstream();
+    Path password = basic.passwordFile();
+    CacheClient client = basic.client();
     byte[] first = TestContent.manifest(TestContent.OCI_MANIFEST, "first");
     byte[] second = TestContent.manifest(TestContent.OCI_MANIFEST, "second");
     upstream.manifest(REPO, "one", TestContent.OCI_MANIFEST, first);
@@ -42,7 +39,7 @@ class FetchStartFailureTest extends CacheTestBase {
       CacheClient.errorCode(r.body()); // an OCI error body
     }
 
-    Files.writeString(password, "s3cret\n");
+    Files.writeString(password, PASSWORD);
     HttpResponse<byte[]> back = client.get("/v2/" + REPO + "/manifests/two");
     assertEquals(200, back.statusCode(), new String(back.body()));
   }

@@ -8,9 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.registrycache.api.v1alpha1.RegistryCacheSpec;
 import dev.registrycache.config.CacheConfig;
-import dev.registrycache.config.ConfigLoader;
 import dev.registrycache.config.RegistryConfig;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -22,9 +20,7 @@ class CacheConfigModelTest {
   Path tmp;
 
   private CacheConfig load(CacheConfigModel model) throws Exception {
-    Path f = tmp.resolve("config.yaml");
-    Files.writeString(f, model.configYaml());
-    return ConfigLoader.load(f, ConfigLoader.Overrides.none());
+    return LoadedConfig.of(model, tmp);
   }
 
   @Test

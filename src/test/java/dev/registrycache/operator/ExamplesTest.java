@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.registrycache.api.v1alpha1.RegistryCache;
 import dev.registrycache.api.v1alpha1.RegistryCacheSpec;
 import dev.registrycache.config.CacheConfig;
-import dev.registrycache.config.ConfigLoader;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -34,9 +33,7 @@ class ExamplesTest {
   }
 
   private CacheConfig load(CacheConfigModel model) throws Exception {
-    Path f = tmp.resolve("config.yaml");
-    Files.writeString(f, model.configYaml());
-    return ConfigLoader.load(f, ConfigLoader.Overrides.none());
+    return LoadedConfig.of(model, tmp);
   }
 
   @Test
