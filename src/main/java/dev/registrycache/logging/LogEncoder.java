@@ -6,7 +6,7 @@ import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.encoder.EncoderBase;
 
 /**
- * The encoder {@code logback.xml} names for every appender: {@code text} lines after
+ * The encoder of the application log ({@code logback.xml}): {@code text} lines after
  * {@code pattern}, or one JSON object per line ({@link JsonLineEncoder}) when {@code format} is
  * {@code json} (from {@code REGISTRY_CACHE_LOG_FORMAT} or {@code --log-format}).
  */
@@ -25,14 +25,7 @@ public final class LogEncoder extends EncoderBase<ILoggingEvent> {
 
   @Override
   public void start() {
-    Logging.Format f;
-    try {
-      f = Logging.Format.parse(format);
-    } catch (IllegalArgumentException e) {
-      addError(e.getMessage() + "; writing text");
-      f = Logging.Format.TEXT;
-    }
-    if (f == Logging.Format.JSON) {
+    if (Logging.Format.parseOr(format, Logging.Format.TEXT, this::addError) == Logging.Format.JSON) {
       delegate = new JsonLineEncoder();
     } else {
       PatternLayoutEncoder p = new PatternLayoutEncoder();

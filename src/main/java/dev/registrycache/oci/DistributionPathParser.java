@@ -97,7 +97,7 @@ public final class DistributionPathParser {
     if (slash > 0) {
       String first = canonicalRegistry(rest.substring(0, slash));
       boolean looksLikeHost = first.indexOf('.') >= 0 || first.indexOf(':') >= 0 || first.equals("localhost");
-      if (ns == null ? isRegistry.test(first) && looksLikeHost : first.equals(registry)) {
+      if (ns == null ? looksLikeHost && isRegistry.test(first) : first.equals(registry)) {
         registry = first;
         rest = rest.substring(slash + 1);
       }

@@ -13,7 +13,16 @@ public record DistributionRequest(
     Kind kind, boolean head, String registry, String repository, String reference, Digest digest,
     int pageSize, String last) {
 
-  public enum Kind { BASE, CATALOG, MANIFEST, BLOB, TAGS_LIST }
+  public enum Kind {
+    BASE, CATALOG, MANIFEST, BLOB, TAGS_LIST;
+
+    private final String label = name().toLowerCase(java.util.Locale.ROOT);
+
+    /** The name in lower case, as metrics label it. */
+    public String label() {
+      return label;
+    }
+  }
 
   public boolean byDigest() {
     return digest != null;

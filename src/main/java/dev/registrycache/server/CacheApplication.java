@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -108,8 +109,9 @@ public final class CacheApplication implements AutoCloseable {
     metrics.gauge("memory_cache_bytes", "Small blobs and manifests held in memory", hot, HotContent::usedBytes);
     files = new OpenBlobFiles(OPEN_FILES, disk);
     index.onEviction(files::close);
-    CacheContext ctx = new CacheContext(config, CacheContext.byName(config),
-        new DistributionPathParser(n -> config.registry(n) != null, config.defaultRegistry()),
+    Map<String, RegistryConfig> byName = CacheContext.byName(config);
+    CacheContext ctx = new CacheContext(config, byName,
+        new DistributionPathParser(byName::containsKey, config.defaultRegistry()),
         blobService, manifestService, tags, upstream, metrics, accessLog, hot, files, io, disk);
     try {
       server = new CacheServer(config.listen(), ctx, loops);

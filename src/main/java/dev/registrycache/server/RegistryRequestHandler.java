@@ -116,7 +116,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
         || HttpUtil.isTransferEncodingChunked(req);
     try {
       DistributionRequest d = cache.parser().parse(req.method().name(), req.uri());
-      ex.kind = d.kind().name().toLowerCase(java.util.Locale.ROOT);
+      ex.kind = d.kind().label();
       ex.registry = d.registry();
       dispatch(ex, d);
     } catch (OciException e) {
@@ -246,15 +246,19 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
   }
 
   static void blobHeaders(HttpHeaders h, String digest, long size, ByteRange range) {
+    blobHeaders(h, BlobHeaderValues.of(digest, size), range);
+  }
+
+  static void blobHeaders(HttpHeaders h, BlobHeaderValues v, ByteRange range) {
     h.set(HttpHeaderNames.CONTENT_TYPE, Responses.OCTET_STREAM);
-    h.set(Responses.CONTENT_DIGEST, digest);
-    h.set(HttpHeaderNames.ETAG, Responses.etag(digest));
+    h.set(Responses.CONTENT_DIGEST, v.digest());
+    h.set(HttpHeaderNames.ETAG, v.etag());
     h.set(HttpHeaderNames.ACCEPT_RANGES, Responses.BYTES);
     if (range != null) {
-      h.set(HttpHeaderNames.CONTENT_RANGE, range.contentRange(size));
+      h.set(HttpHeaderNames.CONTENT_RANGE, range.contentRange(v.size()));
       h.set(HttpHeaderNames.CONTENT_LENGTH, range.length());
     } else {
-      h.set(HttpHeaderNames.CONTENT_LENGTH, size);
+      h.set(HttpHeaderNames.CONTENT_LENGTH, v.contentLength());
     }
   }
 

@@ -48,7 +48,7 @@ final class StoredBlobSender {
     // one message, one write: the headers are the whole answer
     FullHttpResponse r = Responses.head(HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
     ex.status = 200;
-    RegistryRequestHandler.blobHeaders(r.headers(), e.blob().digest().toString(), e.size(), null);
+    RegistryRequestHandler.blobHeaders(r.headers(), BlobHeaderValues.of(e), null);
     handler.complete(ex, ctx.writeAndFlush(r));
   }
 
@@ -88,7 +88,7 @@ final class StoredBlobSender {
     ex.bytes = e.size();
     cache.metrics().bytesServed("cache", e.size());
     FullHttpResponse r = Responses.full(HttpResponseStatus.OK, Responses.OCTET_STREAM, body, e.size());
-    RegistryRequestHandler.blobHeaders(r.headers(), e.blob().digest().toString(), e.size(), null);
+    RegistryRequestHandler.blobHeaders(r.headers(), BlobHeaderValues.of(e), null);
     handler.complete(ex, ctx.writeAndFlush(r));
   }
 
@@ -157,7 +157,7 @@ final class StoredBlobSender {
   private void write(Exchange ex, BlobIndex.Entry e, OpenBlobFiles.Handle file, ByteRange range) {
     HttpResponse r = Responses.head(range == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT);
     ex.status = r.status().code();
-    RegistryRequestHandler.blobHeaders(r.headers(), e.blob().digest().toString(), e.size(), range);
+    RegistryRequestHandler.blobHeaders(r.headers(), BlobHeaderValues.of(e), range);
     ctx.write(r);
     long start = range == null ? 0 : range.start();
     long len = range == null ? e.size() : range.length();

@@ -46,6 +46,8 @@ public final class BlobIndex {
     private volatile long lastUsed;
     private volatile long persistedLastUse;
     private final AtomicInteger readers = new AtomicInteger();
+    /** What a reader derived from the blob once and wants kept with it ({@link #derived}). */
+    private volatile Object derived;
 
     Entry(StoredBlob blob) {
       this.blob = blob;
@@ -59,6 +61,20 @@ public final class BlobIndex {
 
     public long size() {
       return blob.size();
+    }
+
+    /**
+     * A value {@code derive} makes from the blob, made once and then kept as long as this entry
+     * (the server's answer headers: the same for every answer). One kind of value per entry.
+     */
+    public <T> T derived(Class<T> type, java.util.function.Function<StoredBlob, T> derive) {
+      Object d = derived;
+      if (type.isInstance(d)) {
+        return type.cast(d);
+      }
+      T made = derive.apply(blob);
+      derived = made;
+      return made;
     }
 
     public long lastUsed() {

@@ -74,6 +74,30 @@ class AccessLogTest {
   }
 
   @Test
+  void textLinesCarryTheTimeOfTheirRequest() throws Exception {
+    LoggerContext ctx = configure("text");
+    long before = System.currentTimeMillis();
+    twoRequests(new AccessLog(ctx.getLogger(AccessLog.LOGGER)));
+    long after = System.currentTimeMillis();
+    for (String line : lines(ctx)) {
+      long t = java.time.Instant.parse(line.substring(0, line.indexOf(' '))).toEpochMilli();
+      assertTrue(t >= before && t <= after, line + " not within [" + before + ", " + after + "]");
+    }
+  }
+
+  /** Spaces, quotes, backslashes, control and non-ASCII characters are written as nginx does: {@code \xNN}. */
+  @Test
+  void whatAClientSentCannotSplitOrForgeATextLine() throws Exception {
+    LoggerContext ctx = configure("text");
+    new AccessLog(ctx.getLogger(AccessLog.LOGGER)).log("127.0.0.1", "GET",
+        "/v2/a b\"c\\d\u00e9\u2028/x\r\n2026-01-01T00:00:00.000Z registry_cache.access fake=1", 404, 0, 0, null, null);
+    List<String> lines = lines(ctx);
+    assertEquals(1, lines.size(), lines.toString());
+    assertTrue(lines.get(0).endsWith(" uri=/v2/a\\x20b\\x22c\\x5Cd\\xE9\\x{2028}/x\\x0D\\x0A2026-01-01T00:00:00.000Z"
+        + "\\x20registry_cache.access\\x20fake=1 status=404 bytes=0 duration_ms=0.0"), lines.get(0));
+  }
+
+  @Test
   void jsonLinesParseAndCarryEachFieldSeparately() throws Exception {
     LoggerContext ctx = configure("json");
     twoRequests(new AccessLog(ctx.getLogger(AccessLog.LOGGER)));
