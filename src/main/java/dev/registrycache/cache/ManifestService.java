@@ -227,7 +227,7 @@ public final class ManifestService {
 
   private CompletableFuture<ManifestResult> revalidate(RegistryConfig reg, DistributionRequest req,
       TagEntry known, CachedManifest cached) {
-    return upstream.fetch(reg, req.repository(), path(req), MediaTypes.UPSTREAM_ACCEPT, true)
+    return upstream.fetch(reg, req.repository(), path(req), MediaTypes.UPSTREAM_ACCEPT, true, 0)
         .handleAsync((r, err) -> {
           if (err == null && r.status() == 200) {
             String d = r.header("Docker-Content-Digest");
@@ -255,7 +255,8 @@ public final class ManifestService {
   /** GET from upstream; {@code known} (may be null) is the stale fallback for tags. */
   private CompletableFuture<ManifestResult> fetch(RegistryConfig reg, DistributionRequest req,
       TagEntry known) {
-    return upstream.fetch(reg, req.repository(), path(req), MediaTypes.UPSTREAM_ACCEPT, false)
+    return upstream.fetch(reg, req.repository(), path(req), MediaTypes.UPSTREAM_ACCEPT, false,
+        ManifestStore.MAX_MANIFEST_BYTES)
         .handleAsync((r, err) -> {
           try {
             if (err != null) {
@@ -304,7 +305,7 @@ public final class ManifestService {
   private ManifestResult store(RegistryConfig reg, DistributionRequest req, UpstreamClient.Response r)
       throws IOException {
     byte[] body = r.body();
-    if (body.length > ManifestStore.MAX_MANIFEST_BYTES) {
+    if (r.tooLarge()) { // not read past the limit
       throw new OciException(new OciError(ErrorCode.MANIFEST_INVALID, 502,
           describe(req) + " from " + reg.name() + " is larger than " + ManifestStore.MAX_MANIFEST_BYTES + " bytes"));
     }

@@ -18,7 +18,7 @@ final class HeadBlob {
   static CompletableFuture<FullHttpResponse> answer(CacheContext cache, RegistryConfig reg,
       DistributionRequest d) {
     String path = "/v2/" + d.repository() + "/blobs/" + d.digest();
-    return cache.upstreamOffLoop(() -> cache.upstream().fetch(reg, d.repository(), path, null, true)).handle((r, err) -> {
+    return cache.upstreamOffLoop(() -> cache.upstream().fetch(reg, d.repository(), path, null, true, 0)).handle((r, err) -> {
       if (err != null) {
         throw new OciException(new OciError(ErrorCode.UNAVAILABLE, 503, Failures.unwrap(err).getMessage()));
       }

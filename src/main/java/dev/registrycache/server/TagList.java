@@ -22,6 +22,9 @@ import java.util.concurrent.CompletableFuture;
  * when upstream cannot answer, the tags this cache knows are listed instead.
  */
 final class TagList {
+  /** A page of tags upstream may send; the largest public repositories need well under 1 MiB. */
+  static final int MAX_BYTES = 8 * 1024 * 1024;
+
   private TagList() {}
 
   static CompletableFuture<FullHttpResponse> answer(CacheContext cache, RegistryConfig reg,
@@ -37,9 +40,9 @@ final class TagList {
     }
     // off the event loop: starting may read a password file, and the fallback reads the disk
     return cache.upstreamOffLoop(() -> cache.upstream().fetch(reg, d.repository(), path.toString(),
-            "application/json", false))
+            "application/json", false, MAX_BYTES))
         .handleAsync((r, err) -> {
-          if (err == null && r.status() == 200) {
+          if (err == null && r.status() == 200 && !r.tooLarge()) {
             FullHttpResponse out = Responses.full(HttpResponseStatus.OK, Responses.JSON, r.body(), false);
             String link = r.header("Link");
             if (link != null) {
@@ -51,7 +54,9 @@ final class TagList {
             throw new OciException(ErrorCode.NAME_UNKNOWN,
                 "repository " + d.repository() + " not found upstream at " + reg.name());
           }
-          return cached(cache, reg, d, err == null ? "answered " + r.status() : Failures.unwrap(err).getMessage());
+          String why = err != null ? Failures.unwrap(err).getMessage()
+              : r.tooLarge() ? "its tag list is larger than " + MAX_BYTES + " bytes" : "answered " + r.status();
+          return cached(cache, reg, d, why);
         }, cache.disk());
   }
 

@@ -14,16 +14,13 @@ import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 
 /**
- * Turns what the HTTP client throws for one request into an {@link UpstreamException} that
+ * Turns what a connection to an upstream throws for one request into an {@link UpstreamException} that
  * says, for people, which host (or proxy) failed and how: no Java class names, no URL query.
  */
 final class TransportFailures {
   /** {@code sun.security.provider.certpath.SunCertPathBuilderException: } and the like. */
   private static final Pattern JAVA_CLASS =
       Pattern.compile("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_$]*(?:Exception|Error)\\b:?\\s*");
-
-  /** What the JDK client says when the proxy answers {@code CONNECT} with anything but 200 or 407. */
-  private static final Pattern TUNNEL_REFUSED = Pattern.compile("Tunnel failed, got: \\d{3}");
 
   private TransportFailures() {}
 
@@ -58,9 +55,6 @@ final class TransportFailures {
     } else if (find(t, ConnectException.class) != null) {
       message = via == null ? "cannot connect to " + UpstreamUris.origin(target) : "cannot connect to the proxy " + via
           + " (for " + UpstreamUris.origin(target) + ")";
-    } else if (via != null && t.getMessage() != null && TUNNEL_REFUSED.matcher(t.getMessage()).matches()) {
-      String status = t.getMessage().substring(t.getMessage().lastIndexOf(' ') + 1);
-      message = "the proxy " + via + " did not open a tunnel to " + host + " (it answered " + status + ")";
     } else {
       String m = forPeople(t.getMessage());
       message = "connection to " + host + through + " failed" + (m == null || m.isEmpty() ? "" : ": " + m);

@@ -12,12 +12,9 @@ import io.netty.channel.socket.SocketChannel;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodySubscriber;
-import java.net.http.HttpResponse.BodySubscribers;
 import java.net.http.HttpResponse.ResponseInfo;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,17 +27,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
  * Talks to upstream registries: anonymous and credentialed Bearer-token flows (tokens cached
  * per scope), Basic auth, redirects to blob storage (the registry's {@code Authorization} is
- * never sent to another host), bounded connect and response timeouts. Blob bodies travel on the
- * cache's event loops in pooled direct buffers ({@link #stream}); manifests, tag lists, HEADs and
- * tokens, all small, go through the JDK client.
+ * never sent to another host), bounded connect and response timeouts. Every request travels on
+ * the cache's event loops ({@link UpstreamTransports}): blob bodies in pooled direct buffers
+ * straight to their sink ({@link #stream}), small answers into memory up to a limit ({@link #fetch}).
  */
 public final class UpstreamClient implements AutoCloseable {
   private static final int MAX_REDIRECTS = 5;
+  /** A token answer is a few KiB of JSON; more is not read. */
+  static final int MAX_TOKEN_ANSWER_BYTES = 1024 * 1024;
   private static final String USER_AGENT = "registry-cache/0.1";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstreamClient.class);
@@ -54,8 +54,12 @@ public final class UpstreamClient implements AutoCloseable {
   /** Null when every request goes direct. */
   private final UpstreamProxySelector proxies;
 
-  /** A complete small answer (manifests, tag lists); body is empty for HEAD and errors. */
-  public record Response(int status, HttpHeaders headers, byte[] body, URI uri) {
+  /**
+   * A small answer (manifests, tag lists) held in memory; the body is empty for HEAD, for
+   * answers other than 2xx, and when upstream announced or sent more than the caller's limit
+   * ({@code tooLarge}: nothing past the limit was read).
+   */
+  public record Response(int status, HttpHeaders headers, byte[] body, URI uri, boolean tooLarge) {
     public String header(String name) {
       return headers.firstValue(name).orElse(null);
     }
@@ -81,27 +85,17 @@ public final class UpstreamClient implements AutoCloseable {
     transports.close();
   }
 
-  private HttpClient http(RegistryConfig reg) {
-    return transports.http(reg);
-  }
-
   /**
-   * Sends one request with the JDK client; a connection, proxy or TLS failure, or a proxy asking
-   * for credentials, becomes an {@link UpstreamException} naming the host or the proxy.
+   * Sends one request; a connection, proxy or TLS failure, or a proxy asking for credentials,
+   * becomes an {@link UpstreamException} naming the host or the proxy.
    */
-  private <T> CompletableFuture<HttpResponse<T>> send(RegistryConfig reg, HttpRequest request,
-      HttpResponse.BodyHandler<T> handler) {
-    return described(reg, request.uri(), http(reg).sendAsync(request, handler));
-  }
-
-  /** {@link #send}, on a Netty connection, for blob bodies. */
-  private CompletableFuture<HttpResponse<Void>> sendStreaming(RegistryConfig reg, HttpRequest request,
+  private CompletableFuture<HttpResponse<Void>> send(RegistryConfig reg, HttpRequest request,
       Function<ResponseInfo, BodySink> onSuccess) {
     return described(reg, request.uri(), transports.stream(reg, request, onSuccess));
   }
 
-  private <T> CompletableFuture<HttpResponse<T>> described(RegistryConfig reg, URI uri,
-      CompletableFuture<HttpResponse<T>> sent) {
+  private CompletableFuture<HttpResponse<Void>> described(RegistryConfig reg, URI uri,
+      CompletableFuture<HttpResponse<Void>> sent) {
     java.net.Proxy proxy = proxies == null ? null : proxies.proxyFor(uri);
     return sent
         .exceptionallyCompose(e -> CompletableFuture.failedFuture(TransportFailures.describe(reg.name(), uri, proxy, e)))
@@ -110,17 +104,26 @@ public final class UpstreamClient implements AutoCloseable {
             : CompletableFuture.completedFuture(r));
   }
 
-  /** GET or HEAD with the whole (small) body in memory; non-2xx answers are returned, not thrown. */
+  /**
+   * GET or HEAD with the whole (small) body in memory, at most {@code maxBytes} of it (see
+   * {@link Response#tooLarge()}); non-2xx answers are returned, not thrown.
+   */
   public CompletableFuture<Response> fetch(RegistryConfig reg, String repository, String path,
-      String accept, boolean head) {
+      String accept, boolean head, int maxBytes) {
     long t0 = System.nanoTime();
-    Sender<byte[]> jdk = request -> send(reg, request, successOnly(info -> BodySubscribers.ofByteArray()));
+    // one sink per request sent; the answer that ends the exchange is the last one's
+    AtomicReference<BytesSink> last = new AtomicReference<>();
+    Sender collect = request -> {
+      BytesSink sink = new BytesSink(maxBytes);
+      last.set(sink);
+      return send(reg, request, sink::forAnswer);
+    };
     return start(() -> exchange(reg, repository, reg.baseUri().resolve(path), head ? "HEAD" : "GET", accept,
-        jdk, 0, null))
+        collect, 0, null))
         .thenApply(r -> {
           metrics.upstreamRequest(reg.name(), r.statusCode(), System.nanoTime() - t0);
-          byte[] body = r.body() == null ? new byte[0] : r.body();
-          return new Response(r.statusCode(), r.headers(), body, r.uri());
+          BytesSink body = last.get();
+          return new Response(r.statusCode(), r.headers(), body.bytes(), r.uri(), body.tooLarge());
         })
         .exceptionallyCompose(e -> failed(reg, e, t0));
   }
@@ -133,8 +136,8 @@ public final class UpstreamClient implements AutoCloseable {
   public CompletableFuture<HttpResponse<Void>> stream(RegistryConfig reg, String repository,
       String path, String accept, Function<ResponseInfo, BodySink> onSuccess) {
     long t0 = System.nanoTime();
-    Sender<Void> netty = request -> sendStreaming(reg, request, onSuccess);
-    return start(() -> exchange(reg, repository, reg.baseUri().resolve(path), "GET", accept, netty, 0, null))
+    Sender direct = request -> send(reg, request, onSuccess);
+    return start(() -> exchange(reg, repository, reg.baseUri().resolve(path), "GET", accept, direct, 0, null))
         .thenApply(r -> {
           metrics.upstreamRequest(reg.name(), r.statusCode(), System.nanoTime() - t0);
           return r;
@@ -181,25 +184,12 @@ public final class UpstreamClient implements AutoCloseable {
   }
 
   /** Sends one request, without following redirects or answering challenges. */
-  private interface Sender<T> {
-    CompletableFuture<HttpResponse<T>> send(HttpRequest request);
+  private interface Sender {
+    CompletableFuture<HttpResponse<Void>> send(HttpRequest request);
   }
 
-  /** The subscriber of {@code onSuccess} for 2xx answers; other bodies are dropped. */
-  private static <T> HttpResponse.BodyHandler<T> successOnly(Function<ResponseInfo, BodySubscriber<T>> onSuccess) {
-    return info -> {
-      int s = info.statusCode();
-      if (s >= 200 && s < 300) {
-        return onSuccess.apply(info);
-      }
-      @SuppressWarnings("unchecked")
-      BodySubscriber<T> discard = (BodySubscriber<T>) BodySubscribers.replacing(null);
-      return discard;
-    };
-  }
-
-  private <T> CompletableFuture<HttpResponse<T>> exchange(RegistryConfig reg, String repository,
-      URI uri, String method, String accept, Sender<T> sender, int hops, String forcedAuth) {
+  private CompletableFuture<HttpResponse<Void>> exchange(RegistryConfig reg, String repository,
+      URI uri, String method, String accept, Sender sender, int hops, String forcedAuth) {
     boolean sameHost = sameOrigin(uri, reg.baseUri());
     HttpRequest.Builder b = HttpRequest.newBuilder(uri)
         .method(method, HttpRequest.BodyPublishers.noBody())
@@ -376,14 +366,18 @@ public final class UpstreamClient implements AutoCloseable {
       }
       b.header("Authorization", basic(reg));
     }
-    return send(reg, b.build(), HttpResponse.BodyHandlers.ofByteArray()).thenCompose(r -> {
+    BytesSink answer = new BytesSink(MAX_TOKEN_ANSWER_BYTES);
+    return send(reg, b.build(), answer::forAnswer).thenCompose(r -> {
       if (r.statusCode() != 200) {
         metrics.upstreamError(reg.name(), "token");
         return CompletableFuture.failedFuture(new UpstreamException(r.statusCode() == 401 ? 401 : 403,
             reg.name() + ": token service " + realm + " answered " + r.statusCode()));
       }
       try {
-        JsonNode n = JSON.readTree(r.body());
+        if (answer.tooLarge()) {
+          throw new IOException("larger than " + MAX_TOKEN_ANSWER_BYTES + " bytes");
+        }
+        JsonNode n = JSON.readTree(answer.bytes());
         String token = n.hasNonNull("token") ? n.get("token").asText()
             : n.hasNonNull("access_token") ? n.get("access_token").asText() : null;
         if (token == null || token.isEmpty()) {

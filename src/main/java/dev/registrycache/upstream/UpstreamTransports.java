@@ -8,7 +8,6 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.ResponseInfo;
@@ -23,30 +22,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The two ways a request reaches an upstream, both with each registry's TLS settings (the JVM's
- * trust, plus its caFile, or no checks) and the configured proxy: the JDK client for small
- * answers held in memory, and Netty connections on the cache's event loops for blob bodies.
+ * How a request reaches an upstream: Netty connections on the cache's event loops, with each
+ * registry's TLS settings (the JVM's trust, plus its caFile, or no checks) and the configured
+ * proxy.
  */
 final class UpstreamTransports implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(UpstreamTransports.class);
 
-  /** The client for registries with the JVM's trust; those with a caFile or no TLS checks get their own. */
-  private final HttpClient http;
-  private final Map<String, HttpClient> httpPerRegistry = new HashMap<>();
+  /** TLS with the JVM's trust; registries with a caFile or no TLS checks have their own. */
   private final SslContext tls;
   private final Map<String, SslContext> tlsPerRegistry = new HashMap<>();
   private final UpstreamChannels channels;
   private final ExecutorService executor;
 
   /**
-   * @param executor runs the JDK client's work, name lookups and the completion of every Netty
-   *     exchange (what follows an answer may block: redirect checks resolve names)
+   * @param executor runs name lookups and the completion of every exchange (what follows an
+   *     answer may block: redirect checks resolve names)
    * @param proxies null when every request goes direct
    */
   UpstreamTransports(CacheConfig config, ExecutorService executor, EventLoopGroup loops,
       Class<? extends SocketChannel> socketType, UpstreamProxySelector proxies) {
     this.executor = executor;
-    this.http = client(config, executor, proxies, null);
     try {
       this.tls = netty(SSLContext.getDefault());
     } catch (GeneralSecurityException e) {
@@ -60,7 +56,6 @@ final class UpstreamTransports implements AutoCloseable {
         } catch (IOException | GeneralSecurityException e) {
           throw new IllegalArgumentException("registry " + r.name() + ": caFile " + r.caFile() + ": " + e.getMessage(), e);
         }
-        httpPerRegistry.put(r.name(), client(config, executor, proxies, own));
         tlsPerRegistry.put(r.name(), netty(own));
         if (r.skipsTlsVerification()) {
           LOG.warn("registry {}: TLS certificates are NOT verified (insecureSkipVerify)", r.name());
@@ -74,28 +69,6 @@ final class UpstreamTransports implements AutoCloseable {
     return new JdkSslContext(tls, true, ClientAuth.NONE);
   }
 
-  /** @param proxies null: every request goes direct */
-  private static HttpClient client(CacheConfig config, ExecutorService executor, UpstreamProxySelector proxies,
-      SSLContext tls) {
-    HttpClient.Builder b = HttpClient.newBuilder()
-        .connectTimeout(config.connectTimeout())
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .version(HttpClient.Version.HTTP_1_1)
-        .executor(executor);
-    if (proxies != null) {
-      b.proxy(proxies);
-    }
-    if (tls != null) {
-      b.sslContext(tls);
-    }
-    return b.build();
-  }
-
-  /** The JDK client for {@code reg}'s requests. */
-  HttpClient http(RegistryConfig reg) {
-    return httpPerRegistry.getOrDefault(reg.name(), http);
-  }
-
   /**
    * Sends one request on a Netty connection; a 2xx body goes to the sink {@code onSuccess}
    * makes. Completes on the executor once the answer was read to its end.
@@ -107,7 +80,7 @@ final class UpstreamTransports implements AutoCloseable {
         .thenApply(a -> a);
   }
 
-  /** Closes the kept Netty connections. */
+  /** Closes the kept connections. */
   @Override
   public void close() {
     channels.close();

@@ -68,7 +68,9 @@ class TransportFailuresTest {
     assertEquals("quay.io: cdn.example did not answer in time through the proxy proxy.corp:3128",
         message(new HttpTimeoutException("request timed out"), PROXY));
     assertEquals("quay.io: the proxy proxy.corp:3128 did not open a tunnel to cdn.example (it answered 403)",
-        message(new IOException("Tunnel failed, got: 403"), PROXY));
+        message(new ProxyTunnelRefused(403), PROXY));
+    assertEquals("quay.io: the proxy proxy.corp:3128 asks for credentials (407); authenticating to the proxy is not supported",
+        message(new ProxyTunnelRefused(407), PROXY));
     assertEquals("quay.io: connection to cdn.example failed: EOF reached while reading",
         message(new IOException("java.io.EOFException: EOF reached while reading"), null));
   }
