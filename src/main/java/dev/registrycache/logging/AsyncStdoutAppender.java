@@ -23,6 +23,8 @@ import java.util.concurrent.locks.LockSupport;
  * with one call and one flush (the logging thread never wakes it).
  *
  * <p>Configured in {@code logback.xml} with an {@code encoder} and optionally {@code queueSize}.
+ * Events keep their message, arguments, key-value pairs, thread name and time; the MDC is not
+ * carried over to the writer thread.
  */
 public final class AsyncStdoutAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
   private static final int BATCH = 4096;
@@ -75,7 +77,10 @@ public final class AsyncStdoutAppender extends UnsynchronizedAppenderBase<ILoggi
 
   @Override
   protected void append(ILoggingEvent event) {
-    event.prepareForDeferredProcessing();
+    // what the encoders read later on the writer thread, fixed now; MDC and caller data are not
+    // carried over (no encoder of this project writes them; copying the MDC per line costs)
+    event.getFormattedMessage();
+    event.getThreadName();
     if (queue.offer(event)) {
       queued.incrementAndGet();
     } else {

@@ -53,6 +53,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
   private volatile Exchange current;
   private GrowingBlobResponder streaming;
   private boolean discardBody;
+  private String client;
 
   RegistryRequestHandler(CacheContext cache) {
     this.cache = cache;
@@ -313,11 +314,18 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     cache.metrics().request(ex.registry, ex.kind, ex.status); // unmirrored names count as 'other'
     AccessLog log = cache.accessLog();
     if (log != null) {
-      String client = ctx.channel().remoteAddress() instanceof InetSocketAddress a
-          ? a.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
-      log.log(client, ex.request.method().name(), ex.request.uri(), ex.status, ex.bytes,
+      log.log(client(), ex.request.method().name(), ex.request.uri(), ex.status, ex.bytes,
           System.nanoTime() - ex.startNanos, ex.registry, ex.source);
     }
+  }
+
+  /** The client's address as the access log writes it; the same for every request of the connection. */
+  private String client() {
+    if (client == null) {
+      client = ctx.channel().remoteAddress() instanceof InetSocketAddress a
+          ? a.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
+    }
+    return client;
   }
 
   static void closeQuietly(FileChannel f) {
