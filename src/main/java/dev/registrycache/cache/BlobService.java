@@ -204,7 +204,9 @@ public final class BlobService {
     for (InFlightBlob f : inFlight.values()) {
       InFlightBlob.State state = f.state();
       boolean waiting = state == InFlightBlob.State.CONNECTING;
-      if ((waiting || state == InFlightBlob.State.STREAMING) && now - f.lastProgressNanos() > limit) {
+      // a body that arrived whole is only waiting for the disk: not stalled, whatever the sync takes
+      if ((waiting || state == InFlightBlob.State.STREAMING && !f.receivedAll())
+          && now - f.lastProgressNanos() > limit) {
         LOG.warn("upstream {} {} {} for more than {} ms: cancelled", f.registry(),
             waiting ? "sent no answer for" : "stalled on", f.digest(), config.idleTimeout().toMillis());
         metrics.upstreamError(f.registry(), "stalled");

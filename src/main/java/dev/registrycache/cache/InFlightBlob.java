@@ -88,6 +88,11 @@ public final class InFlightBlob {
     return verified || size < 0 || w < size ? w : size - 1;
   }
 
+  /** The whole body arrived and matched the digest: only the sync and rename are left. */
+  public boolean receivedAll() {
+    return verified;
+  }
+
   public long lastProgressNanos() {
     return lastProgressNanos;
   }

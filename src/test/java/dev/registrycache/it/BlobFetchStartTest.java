@@ -38,7 +38,9 @@ import org.junit.jupiter.api.Test;
  * A blob download that fails while it is being started, before any upstream exchange exists
  * (a bug, a store that throws, an executor that refuses work): the request that started it
  * gets an OCI error that gives nothing away, and the single-flight entry is cleared, so the
- * next request downloads afresh instead of joining a download nobody will ever finish.
+ * next request downloads afresh instead of joining a download nobody will ever finish. And the
+ * other way round: a download that has everything and is only slow to reach the disk is not
+ * taken for stalled.
  */
 class BlobFetchStartTest extends CacheTestBase {
   private static final String REPO = "library/app";
@@ -109,6 +111,27 @@ class BlobFetchStartTest extends CacheTestBase {
     assertEquals(1, upstream.count("GET", blobPath(REPO, digest.toString())));
   }
 
+  @Test
+  void aDownloadSlowToSyncIsNotTakenForStalledAndStaysTheOnlyOne() throws Exception {
+    config = setup().registry("docker.io", upstream.url()).idleTimeout(java.time.Duration.ofSeconds(1)).config();
+    java.util.concurrent.CountDownLatch syncing = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    closeAfter(release::countDown);
+    BlobStore store = new SlowCommit(new FileSystemBlobStore(storage()), syncing, release);
+    BlobIndex index = new BlobIndex(store);
+    BlobService blobs = service(store, index, io);
+
+    InFlightBlob first = started(blobs, false);
+    assertTrue(syncing.await(10, java.util.concurrent.TimeUnit.SECONDS), "the body arrived and the commit began");
+    Thread.sleep(3000); // three idle timeouts, each one checked
+    InFlightBlob second = started(blobs, true);
+    assertTrue(first == second, "joined the download being stored");
+    release.countDown();
+    awaitTrue("stored", () -> settled(first));
+    assertEquals(InFlightBlob.State.COMPLETE, first.state(), String.valueOf(first.failure()));
+    assertEquals(1, upstream.count("GET", blobPath(REPO, digest.toString())));
+  }
+
   private BlobService service(BlobStore store, BlobIndex index, Executor background) {
     CacheMetrics metrics = CacheMetrics.inMemory();
     return new BlobService(config, store, index, new UpstreamClient(config, metrics, io, loops, NioSocketChannel.class), metrics,
@@ -150,6 +173,69 @@ class BlobFetchStartTest extends CacheTestBase {
         throw new IllegalStateException("injected");
       }
       return super.create(d);
+    }
+  }
+
+  /** A store whose writers hold {@code commit} (sync and rename) until {@code release} opens. */
+  private static final class SlowCommit extends ForwardingBlobStore {
+    private final java.util.concurrent.CountDownLatch syncing;
+    private final java.util.concurrent.CountDownLatch release;
+
+    SlowCommit(BlobStore delegate, java.util.concurrent.CountDownLatch syncing,
+        java.util.concurrent.CountDownLatch release) {
+      super(delegate);
+      this.syncing = syncing;
+      this.release = release;
+    }
+
+    @Override
+    public BlobWriter create(Digest d) throws IOException {
+      BlobWriter w = super.create(d);
+      return new BlobWriter() {
+        @Override
+        public java.nio.file.Path tempPath() {
+          return w.tempPath();
+        }
+
+        @Override
+        public void write(java.nio.ByteBuffer buffer) throws IOException {
+          w.write(buffer);
+        }
+
+        @Override
+        public long written() {
+          return w.written();
+        }
+
+        @Override
+        public boolean digestMatches() {
+          return w.digestMatches();
+        }
+
+        @Override
+        public void sync() throws IOException {
+          w.sync();
+        }
+
+        @Override
+        public dev.registrycache.store.StoredBlob commit() throws IOException {
+          syncing.countDown();
+          try {
+            if (!release.await(UpstreamBehavior.MAX_HOLD.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+              throw new IOException("never released");
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+          }
+          return w.commit();
+        }
+
+        @Override
+        public void abort() {
+          w.abort();
+        }
+      };
     }
   }
 }
