@@ -25,7 +25,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -104,32 +103,12 @@ class BlobDownloadThreadsTest extends CacheTestBase {
     @Override
     public BlobWriter create(Digest d) throws IOException {
       BlobWriter w = super.create(d);
-      return new BlobWriter() {
-        @Override
-        public Path tempPath() {
-          return w.tempPath();
-        }
-
+      return new ForwardingBlobWriter(w) {
         @Override
         public void write(ByteBuffer buffer) throws IOException {
           writesOnEventLoop.add(onEventLoop());
           writeThreads.add(Thread.currentThread().getName());
-          w.write(buffer);
-        }
-
-        @Override
-        public long written() {
-          return w.written();
-        }
-
-        @Override
-        public boolean digestMatches() {
-          return w.digestMatches();
-        }
-
-        @Override
-        public void sync() throws IOException {
-          w.sync();
+          super.write(buffer);
         }
 
         @Override
@@ -145,12 +124,7 @@ class BlobDownloadThreadsTest extends CacheTestBase {
             Thread.currentThread().interrupt();
             throw new IOException(e);
           }
-          return w.commit();
-        }
-
-        @Override
-        public void abort() {
-          w.abort();
+          return super.commit();
         }
       };
     }

@@ -191,32 +191,7 @@ class BlobFetchStartTest extends CacheTestBase {
     @Override
     public BlobWriter create(Digest d) throws IOException {
       BlobWriter w = super.create(d);
-      return new BlobWriter() {
-        @Override
-        public java.nio.file.Path tempPath() {
-          return w.tempPath();
-        }
-
-        @Override
-        public void write(java.nio.ByteBuffer buffer) throws IOException {
-          w.write(buffer);
-        }
-
-        @Override
-        public long written() {
-          return w.written();
-        }
-
-        @Override
-        public boolean digestMatches() {
-          return w.digestMatches();
-        }
-
-        @Override
-        public void sync() throws IOException {
-          w.sync();
-        }
-
+      return new ForwardingBlobWriter(w) {
         @Override
         public dev.registrycache.store.StoredBlob commit() throws IOException {
           syncing.countDown();
@@ -228,12 +203,7 @@ class BlobFetchStartTest extends CacheTestBase {
             Thread.currentThread().interrupt();
             throw new IOException(e);
           }
-          return w.commit();
-        }
-
-        @Override
-        public void abort() {
-          w.abort();
+          return super.commit();
         }
       };
     }
