@@ -37,16 +37,6 @@ public final class Logging {
       }
       throw new IllegalArgumentException("log format must be text or json, got '" + s + "'");
     }
-
-    /** {@link #parse}, or {@code fallback} after telling {@code onError} why (configuration files). */
-    static Format parseOr(String s, Format fallback, java.util.function.Consumer<String> onError) {
-      try {
-        return parse(s);
-      } catch (IllegalArgumentException e) {
-        onError.accept(e.getMessage() + "; writing " + fallback.name().toLowerCase(Locale.ROOT));
-        return fallback;
-      }
-    }
   }
 
   private Logging() {}

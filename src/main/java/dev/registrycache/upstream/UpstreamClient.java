@@ -110,7 +110,6 @@ public final class UpstreamClient implements AutoCloseable {
    */
   public CompletableFuture<Response> fetch(RegistryConfig reg, String repository, String path,
       String accept, boolean head, int maxBytes) {
-    long t0 = System.nanoTime();
     // one sink per request sent; the answer that ends the exchange is the last one's
     AtomicReference<BytesSink> last = new AtomicReference<>();
     Sender collect = request -> {
@@ -118,14 +117,10 @@ public final class UpstreamClient implements AutoCloseable {
       last.set(sink);
       return send(reg, request, sink::forAnswer);
     };
-    return start(() -> exchange(reg, repository, reg.baseUri().resolve(path), head ? "HEAD" : "GET", accept,
-        collect, 0, null))
-        .thenApply(r -> {
-          metrics.upstreamRequest(reg.name(), r.statusCode(), System.nanoTime() - t0);
-          BytesSink body = last.get();
-          return new Response(r.statusCode(), r.headers(), body.bytes(), r.uri(), body.tooLarge());
-        })
-        .exceptionallyCompose(e -> failed(reg, e, t0));
+    return measured(reg, repository, path, head ? "HEAD" : "GET", accept, collect).thenApply(r -> {
+      BytesSink body = last.get();
+      return new Response(r.statusCode(), r.headers(), body.bytes(), r.uri(), body.tooLarge());
+    });
   }
 
   /**
@@ -135,9 +130,17 @@ public final class UpstreamClient implements AutoCloseable {
    */
   public CompletableFuture<HttpResponse<Void>> stream(RegistryConfig reg, String repository,
       String path, String accept, Function<ResponseInfo, BodySink> onSuccess) {
+    return measured(reg, repository, path, "GET", accept, request -> send(reg, request, onSuccess));
+  }
+
+  /**
+   * One exchange from its first request to its final answer (redirects and challenges
+   * followed), timed and counted; any failure ends up as an {@link UpstreamException}.
+   */
+  private CompletableFuture<HttpResponse<Void>> measured(RegistryConfig reg, String repository, String path,
+      String method, String accept, Sender sender) {
     long t0 = System.nanoTime();
-    Sender direct = request -> send(reg, request, onSuccess);
-    return start(() -> exchange(reg, repository, reg.baseUri().resolve(path), "GET", accept, direct, 0, null))
+    return start(() -> exchange(reg, repository, reg.baseUri().resolve(path), method, accept, sender, 0, null))
         .thenApply(r -> {
           metrics.upstreamRequest(reg.name(), r.statusCode(), System.nanoTime() - t0);
           return r;
