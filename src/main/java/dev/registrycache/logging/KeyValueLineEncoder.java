@@ -1,7 +1,6 @@
 package dev.registrycache.logging;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.encoder.EncoderBase;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -11,10 +10,9 @@ import java.util.List;
 import org.slf4j.event.KeyValuePair;
 
 /**
- * The encoder of the access log ({@code logback.xml}): in {@code text} format one line per event,
+ * The access log's {@code text} lines ({@link LogEncoder} without a pattern): one line per event,
  * {@code TIME LOGGER key=value key=value ...}, written directly instead of through a pattern
- * layout (one line per request is the hot path of a busy cache); in {@code json} format the
- * {@link JsonLineEncoder}.
+ * layout (one line per request is the hot path of a busy cache).
  *
  * <p>Values are written as they are, except that spaces, control characters, quotes, backslashes
  * and anything outside printable ASCII become {@code \xNN} (a character above {@code \xFF}:
@@ -29,31 +27,7 @@ public final class KeyValueLineEncoder extends EncoderBase<ILoggingEvent> {
   /** The time of the last line, formatted: lines come many per millisecond. */
   private record Stamp(long millis, String text) {}
 
-  private String format = "text";
-  private Encoder<ILoggingEvent> json;
   private volatile Stamp stamp = new Stamp(Long.MIN_VALUE, "");
-
-  public void setFormat(String format) {
-    this.format = format;
-  }
-
-  @Override
-  public void start() {
-    if (Logging.Format.parseOr(format, Logging.Format.TEXT, this::addError) == Logging.Format.JSON) {
-      json = new JsonLineEncoder();
-      json.setContext(getContext());
-      json.start();
-    }
-    super.start();
-  }
-
-  @Override
-  public void stop() {
-    if (json != null) {
-      json.stop();
-    }
-    super.stop();
-  }
 
   @Override
   public byte[] headerBytes() {
@@ -67,9 +41,6 @@ public final class KeyValueLineEncoder extends EncoderBase<ILoggingEvent> {
 
   @Override
   public byte[] encode(ILoggingEvent event) {
-    if (json != null) {
-      return json.encode(event);
-    }
     StringBuilder sb = new StringBuilder(256);
     sb.append(time(event.getTimeStamp())).append(' ').append(event.getLoggerName());
     List<KeyValuePair> pairs = event.getKeyValuePairs();

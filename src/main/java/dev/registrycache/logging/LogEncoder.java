@@ -6,9 +6,11 @@ import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.encoder.EncoderBase;
 
 /**
- * The encoder of the application log ({@code logback.xml}): {@code text} lines after
- * {@code pattern}, or one JSON object per line ({@link JsonLineEncoder}) when {@code format} is
- * {@code json} (from {@code REGISTRY_CACHE_LOG_FORMAT} or {@code --log-format}).
+ * The encoder {@code logback.xml} names for every appender: one JSON object per line
+ * ({@link JsonLineEncoder}) when {@code format} is {@code json} (from
+ * {@code REGISTRY_CACHE_LOG_FORMAT} or {@code --log-format}); otherwise {@code text} lines after
+ * {@code pattern}, or, without a pattern, {@code TIME LOGGER key=value ...} lines
+ * ({@link KeyValueLineEncoder}, the access log).
  */
 public final class LogEncoder extends EncoderBase<ILoggingEvent> {
   private String format = "text";
@@ -25,8 +27,17 @@ public final class LogEncoder extends EncoderBase<ILoggingEvent> {
 
   @Override
   public void start() {
-    if (Logging.Format.parseOr(format, Logging.Format.TEXT, this::addError) == Logging.Format.JSON) {
+    Logging.Format f;
+    try {
+      f = Logging.Format.parse(format);
+    } catch (IllegalArgumentException e) {
+      addError(e.getMessage() + "; writing text");
+      f = Logging.Format.TEXT;
+    }
+    if (f == Logging.Format.JSON) {
       delegate = new JsonLineEncoder();
+    } else if (pattern == null) {
+      delegate = new KeyValueLineEncoder();
     } else {
       PatternLayoutEncoder p = new PatternLayoutEncoder();
       p.setPattern(pattern);
