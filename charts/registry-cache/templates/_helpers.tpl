@@ -20,11 +20,24 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 
+{{/*
+The operator's ServiceAccount. Without one of its own it must be named: the namespace's
+`default` ServiceAccount never gets the operator's rights.
+*/}}
 {{- define "registry-cache.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}
 {{- default (include "registry-cache.fullname" .) .Values.serviceAccount.name -}}
 {{- else -}}
-{{- default "default" .Values.serviceAccount.name -}}
+{{- required "serviceAccount.name is required when serviceAccount.create is false (the rights are bound to exactly that ServiceAccount, never to default)" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The cache pods' ServiceAccount: the same rule. */}}
+{{- define "registry-cache.nodeServiceAccountName" -}}
+{{- if .Values.nodeServiceAccount.create -}}
+{{- default (printf "%s-node" (include "registry-cache.fullname" .)) .Values.nodeServiceAccount.name -}}
+{{- else -}}
+{{- required "nodeServiceAccount.name is required when nodeServiceAccount.create is false (the rights are bound to exactly that ServiceAccount, never to default)" .Values.nodeServiceAccount.name -}}
 {{- end -}}
 {{- end -}}
 

@@ -87,7 +87,7 @@ jqc() { jq -e "$1" >/dev/null <<<"$cfg"; }
 check "runs as user 65532:65532 by default" jqc '.config.User == "65532:65532"'
 check "exposes 5000/tcp and 5001/tcp" jqc '.config.ExposedPorts | has("5000/tcp") and has("5001/tcp")'
 check "entrypoint: java ... dev.registrycache.Main" jqc '.config.Entrypoint[0] == "java" and .config.Entrypoint[-1] == "dev.registrycache.Main"'
-check "entrypoint: container JVM flags" jqc '.config.Entrypoint | index("-XX:MaxRAMPercentage=75") and index("-XX:+ExitOnOutOfMemoryError") and index("-Duser.home=/tmp")'
+check "entrypoint: container JVM flags" jqc '.config.Entrypoint | index("-XX:+ExitOnOutOfMemoryError") and index("-Duser.home=/tmp")'
 check "OCI labels title and version" jqc '.config.Labels["org.opencontainers.image.title"] == "registry-cache" and (.config.Labels["org.opencontainers.image.version"] | length > 0)'
 check "linux/amd64" jqc '.os == "linux" and .architecture == "amd64"'
 
@@ -138,10 +138,11 @@ check "operator --help is the operator's" out_has operator-help '^Usage: registr
 check "--version exits 0" run_once version --version
 check "--version prints the version" out_has version '^registry-cache [0-9]'
 took "four one-shot runs"
-JQ_EXTRA='.process.env += ["JDK_JAVA_OPTIONS=-XX:+PrintFlagsFinal"] | .linux.resources.memory = {limit: 536870912}' \
+# as the cache pods run it: the heap a quarter of the memory limit (DaemonSetModel.JVM_OPTIONS)
+JQ_EXTRA='.process.env += ["JDK_JAVA_OPTIONS=-XX:MaxRAMPercentage=25 -XX:+PrintFlagsFinal"] | .linux.resources.memory = {limit: 536870912}' \
   run_once flags --version || bad "--version under a 512 MiB memory limit"
 heap=$(awk '$2 == "MaxHeapSize" {print $4}' "$STATE/run/flags.out")
-check "heap is 75% of a 512 MiB limit (MaxHeapSize=${heap:-none})" test "${heap:-0}" -eq 402653184
+check "heap is 25% of a 512 MiB limit (MaxHeapSize=${heap:-none})" test "${heap:-0}" -eq 134217728
 check "ExitOnOutOfMemoryError is on" grep -Eq 'ExitOnOutOfMemoryError += true' "$STATE/run/flags.out"
 
 step "cache in the container on 127.0.0.1:$CACHE_PORT (admin $ADMIN_PORT), docker.io -> $REG"

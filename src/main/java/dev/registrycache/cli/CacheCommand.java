@@ -149,7 +149,7 @@ public final class CacheCommand implements Callable<Integer> {
         .map(r -> new NodeMirrorPlan.MirroredRegistry(r.name(), r.url())).toList();
     NodeMirrorLifecycle lifecycle = new NodeMirrorLifecycle(new NodeMirrorPlan(endpoint, regs, node.options()),
         node.hostRoot, node.containerRuntimeVersion, node.autoDetect(), LOG::info);
-    app.setReadinessGate(() -> lifecycle.status().configured(), () -> lifecycle.status().summary());
+    app.setStatusDetail(() -> lifecycle.status().summary());
     PodConditionReporter pod = podName == null || podName.isBlank() || podNamespace == null ? null
         : new PodConditionReporter(() -> new KubernetesClientBuilder().build(), podNamespace, podName);
     // first at once, then periodically: idempotent, and it puts back entries someone removed

@@ -3,7 +3,9 @@ package dev.registrycache.cli;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.registrycache.config.HostPort;
+import dev.registrycache.operator.OperatorLease;
 import dev.registrycache.operator.OperatorSettings;
+import dev.registrycache.operator.OwnImage;
 import dev.registrycache.operator.RegistryCacheOperator;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -41,16 +43,38 @@ public final class OperatorCommand implements Callable<Integer> {
   String namespace;
 
   @Option(names = "--image", description = "image of the cache pods unless a RegistryCache names one "
-      + "(env: REGISTRY_CACHE_IMAGE)", defaultValue = "${env:REGISTRY_CACHE_IMAGE}", required = true)
+      + "(env: REGISTRY_CACHE_IMAGE; default: the operator's own image, read from its pod --pod-name)",
+      defaultValue = "${env:REGISTRY_CACHE_IMAGE}")
   String image;
+
+  @Option(names = "--pod-name", description = "the operator's own pod, whose image the caches run unless --image "
+      + "says otherwise (env: REGISTRY_CACHE_POD_NAME; set by the chart)", defaultValue = "${env:REGISTRY_CACHE_POD_NAME}")
+  String podName;
+
+  @Option(names = "--image-architectures", description = "CPU architectures of the cache image, comma-separated "
+      + "kubernetes.io/arch values: the caches run only on such nodes (env: REGISTRY_CACHE_IMAGE_ARCHITECTURES; "
+      + "default amd64)", defaultValue = "${env:REGISTRY_CACHE_IMAGE_ARCHITECTURES:-amd64}")
+  String imageArchitectures;
+
+  @Option(names = "--node-service-account", description = "ServiceAccount of the cache pods (env: "
+      + "REGISTRY_CACHE_NODE_SERVICE_ACCOUNT; default registry-cache-node)",
+      defaultValue = "${env:REGISTRY_CACHE_NODE_SERVICE_ACCOUNT:-" + OperatorSettings.DEFAULT_NODE_SERVICE_ACCOUNT + "}")
+  String nodeServiceAccount;
+
+  @Option(names = "--credential-namespaces", description = "namespaces besides its own whose Secrets a "
+      + "credentialsSecretRef may name, comma-separated; the operator needs a Role there "
+      + "(env: REGISTRY_CACHE_CREDENTIAL_NAMESPACES)", defaultValue = "${env:REGISTRY_CACHE_CREDENTIAL_NAMESPACES}")
+  String credentialNamespaces;
+
+  @Option(names = "--control-plane-nodes", negatable = true, description = "also cache on control-plane nodes "
+      + "(env: REGISTRY_CACHE_CONTROL_PLANE_NODES; default true)",
+      defaultValue = "${env:REGISTRY_CACHE_CONTROL_PLANE_NODES:-true}")
+  boolean controlPlaneNodes;
 
   @Option(names = "--image-pull-policy", description = "(env: REGISTRY_CACHE_IMAGE_PULL_POLICY; default IfNotPresent)",
       defaultValue = "${env:REGISTRY_CACHE_IMAGE_PULL_POLICY:-IfNotPresent}")
   String imagePullPolicy;
 
-  @Option(names = "--leader-election", description = "elect a leader among replicas with a Lease "
-      + "(env: REGISTRY_CACHE_LEADER_ELECTION)", defaultValue = "${env:REGISTRY_CACHE_LEADER_ELECTION:-false}")
-  boolean leaderElection;
 
   @Option(names = "--log-format", description = "text or json, also passed to the cache pods "
       + "(env: REGISTRY_CACHE_LOG_FORMAT)", defaultValue = "${env:REGISTRY_CACHE_LOG_FORMAT:-text}")
@@ -67,13 +91,19 @@ public final class OperatorCommand implements Callable<Integer> {
         : Files.isReadable(POD_NAMESPACE) ? Files.readString(POD_NAMESPACE).strip() : "registry-cache";
     Config config = new ConfigBuilder(Config.autoConfigure(null)).withNamespace(ns).build();
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-    Operator operator = RegistryCacheOperator.create(client, new OperatorSettings(ns, image, imagePullPolicy, logFormat,
-        OperatorSettings.apiServerEnv(System.getenv())),
-        leaderElection, o -> { });
+    String cacheImage = image != null && !image.isBlank() ? image : OwnImage.of(client, ns, podName);
+    OperatorSettings settings = new OperatorSettings(ns, cacheImage, imagePullPolicy, logFormat,
+        OperatorSettings.apiServerEnv(System.getenv()), nodeServiceAccount,
+        java.util.Set.copyOf(OperatorSettings.list(credentialNamespaces)), controlPlaneNodes,
+        OperatorSettings.list(imageArchitectures));
+    String identity = ns + "/" + (podName != null && !podName.isBlank() ? podName
+        : java.util.Objects.requireNonNullElse(System.getenv("HOSTNAME"), "operator"));
+    OperatorLease lease = new OperatorLease(ns, identity);
+    Operator operator = RegistryCacheOperator.create(client, settings, lease, o -> { });
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(metrics);
     new JvmThreadMetrics().bindTo(metrics);
-    HttpServer http = health(HostPort.parse(listen), operator, metrics);
+    HttpServer http = health(HostPort.parse(listen), operator, lease, metrics);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       operator.stop();
@@ -81,16 +111,23 @@ public final class OperatorCommand implements Callable<Integer> {
       stopped.countDown();
     }, "shutdown"));
     operator.start();
-    LOG.info("operator started in namespace {}; cache image {}; health and metrics on {}", ns, image, listen);
+    LOG.info("operator started in namespace {}; cache image {}; health and metrics on {}", ns, cacheImage, listen);
     stopped.await();
     return 0;
   }
 
-  private static HttpServer health(HostPort at, Operator operator, PrometheusMeterRegistry metrics) throws IOException {
+  private static HttpServer health(HostPort at, Operator operator, OperatorLease lease, PrometheusMeterRegistry metrics)
+      throws IOException {
     HttpServer s = HttpServer.create(new InetSocketAddress(at.host(), at.port()), 16);
     s.createContext("/healthz", ex -> answer(ex, () -> !operator.getRuntimeInfo().isStarted()
         || operator.getRuntimeInfo().allEventSourcesAreHealthy(), "ok\n", "informers unhealthy\n"));
-    s.createContext("/readyz", ex -> answer(ex, () -> operator.getRuntimeInfo().isStarted(), "ok\n", "starting\n"));
+    // not ready while another installation (another namespace) reconciles the RegistryCaches;
+    // a standby replica of this one is ready
+    s.createContext("/readyz", ex -> {
+      String other = lease.heldElsewhere();
+      answer(ex, () -> operator.getRuntimeInfo().isStarted() && other == null, "ok\n",
+          other == null ? "starting\n" : other + "\n");
+    });
     s.createContext("/metrics", ex -> {
       byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
       ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");

@@ -98,8 +98,10 @@ public final class CrioReloader {
     return out;
   }
 
+  /** With the shell's kill: the image has no procps, and Java can send a process only SIGTERM or SIGKILL. */
   private static void killHup(long pid) throws IOException {
-    Process p = new ProcessBuilder("kill", "-HUP", Long.toString(pid)).redirectErrorStream(true).start();
+    Process p = new ProcessBuilder("/bin/sh", "-c", "kill -HUP \"$1\"", "sh", Long.toString(pid))
+        .redirectErrorStream(true).start();
     try {
       if (!p.waitFor(5, TimeUnit.SECONDS)) {
         p.destroyForcibly();

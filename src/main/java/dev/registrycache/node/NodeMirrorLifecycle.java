@@ -144,16 +144,32 @@ public final class NodeMirrorLifecycle {
     if (stopped) { // stopped while the cache was being checked: restoring is about to run
       return status();
     }
+    List<String> access = NodeAccessCheck.problems(plan.options(), hostRoot, NodeMirrorLifecycle::crioProcessVisible);
     ConfigChanges c = new NodeMirrorConfigurator(plan).apply();
     applied = plan;
     c.actions().forEach(a -> log.accept("node: " + a));
     c.warnings().forEach(w -> log.accept("node: warning: " + w));
     if (!c.succeeded()) {
       c.errors().forEach(e -> log.accept("node: error: " + e));
+    }
+    if (!access.isEmpty()) {
+      // what stands in the way says more than the write that failed because of it; entries that
+      // were written take effect once it is fixed
+      return set(new Status(false, "node cannot be configured: " + String.join("; ", access), access));
+    }
+    if (!c.succeeded()) {
       return set(new Status(false, "writing mirror entries failed: " + String.join("; ", c.errors()), c.errors()));
     }
     return set(new Status(true, "mirror entries in place" + (detected.isEmpty() ? "" : " (" + detected + ")")
         + " for " + plan.registries().size() + " registries", List.of()));
+  }
+
+  private static boolean crioProcessVisible() {
+    try {
+      return !CrioReloader.forThisHost().findCrio().isEmpty();
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   /** Removes our entries and restores what was there before. */

@@ -159,7 +159,13 @@ public final class RuntimeDetector {
         + " or it uses the cache only after its next restart";
   }
 
-  private boolean crioAutoReloads() {
+  /** True when CRI-O is set up on this node ({@code /etc/crio} holds its configuration). */
+  public boolean crioRuns() {
+    return exists("/etc/crio/crio.conf") || exists("/etc/crio/crio.conf.d");
+  }
+
+  /** True when CRI-O re-reads its registries by itself ({@code auto_reload_registries = true}). */
+  public boolean crioAutoReloads() {
     List<Path> files = new ArrayList<>();
     files.add(onHost("/etc/crio/crio.conf"));
     Path dropIns = onHost("/etc/crio/crio.conf.d");

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.registrycache.api.v1alpha1.RegistryCacheSpec;
 import dev.registrycache.api.v1alpha1.RegistrySpec;
+import dev.registrycache.api.v1alpha1.UpstreamProxySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -28,6 +29,8 @@ public final class CacheConfigModel {
   public static final String CONFIG_MOUNT = "/etc/registry-cache";
   public static final String CREDENTIALS_MOUNT = "/etc/registry-cache-credentials";
   static final String DOCKER_HUB = "docker.io";
+  /** The proxy's password in the credentials Secret. */
+  static final String PROXY_PASSWORD = "upstream-proxy.password";
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
@@ -46,6 +49,12 @@ public final class CacheConfigModel {
    *     a {@code credentialsSecretRef}
    */
   public static CacheConfigModel of(RegistryCacheSpec spec, Map<String, RegistryCredentials> credentials) {
+    return of(spec, credentials, null);
+  }
+
+  /** @param proxyCredentials what the upstream proxy asks for, or {@code null} */
+  public static CacheConfigModel of(RegistryCacheSpec spec, Map<String, RegistryCredentials> credentials,
+      RegistryCredentials proxyCredentials) {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("listen", "127.0.0.1:" + spec.port);
     config.put("adminListen", "127.0.0.1:" + spec.adminPort);
@@ -87,10 +96,31 @@ public final class CacheConfigModel {
         config.put("defaultRegistry", spec.registries.get(0).name);
       }
     }
+    UpstreamProxySpec proxy = spec.upstreamProxy;
+    if (proxy != null) {
+      Map<String, Object> p = new LinkedHashMap<>();
+      putIfSet(p, "httpsProxy", proxy.httpsProxy);
+      putIfSet(p, "httpProxy", proxy.httpProxy);
+      putIfSet(p, "noProxy", proxy.noProxy);
+      if (proxyCredentials != null) {
+        p.put("username", proxyCredentials.username());
+        p.put("passwordFile", CREDENTIALS_MOUNT + "/" + PROXY_PASSWORD);
+        secret.put(PROXY_PASSWORD, proxyCredentials.password());
+      }
+      if (!p.isEmpty()) {
+        config.put("upstreamProxy", p);
+      }
+    }
     try {
       return new CacheConfigModel(YAML.writeValueAsString(config), secret);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot render the cache config", e);
+    }
+  }
+
+  private static void putIfSet(Map<String, Object> m, String key, String value) {
+    if (value != null && !value.isBlank()) {
+      m.put(key, value);
     }
   }
 
@@ -103,14 +133,16 @@ public final class CacheConfigModel {
     return secretData;
   }
 
-  /** Changes whenever the config or any password changes: on the pod template, it rolls the pods. */
+  /**
+   * Changes whenever the config changes: on the pod template, it rolls the pods. Passwords are
+   * not part of it (nor of anything else anyone may read): the caches read them from their files
+   * on every use, and the kubelet updates those files in place when the Secret changes, so a
+   * rotation reaches every node without a restart.
+   */
   public String hash() {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       md.update(configYaml.getBytes(StandardCharsets.UTF_8));
-      for (Map.Entry<String, String> e : secretData.entrySet()) {
-        md.update((e.getKey() + "\0" + e.getValue() + "\0").getBytes(StandardCharsets.UTF_8));
-      }
       return HexFormat.of().formatHex(md.digest(), 0, 16);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -2,15 +2,19 @@ package dev.registrycache.operator;
 
 import dev.registrycache.api.v1alpha1.RegistryCache;
 import dev.registrycache.api.v1alpha1.RegistryCacheSpec;
-import dev.registrycache.api.v1alpha1.RuntimeSpec;
-import dev.registrycache.api.v1alpha1.UpstreamProxySpec;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirementBuilder;
+import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
+import io.fabric8.kubernetes.api.model.NodeSelectorTermBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -22,6 +26,7 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The cache DaemonSet of a RegistryCache: one pod per selected node, in the node's network
@@ -29,13 +34,19 @@ import java.util.Map;
  * ({@code --configure-node}) and removing them on SIGTERM. It runs as root, because the
  * runtime configuration it writes belongs to root, with a read-only root filesystem, no
  * privilege escalation and only the capabilities needed to write and restore files owned by
- * others.
+ * others. Of the node it sees only the storage directory and the runtimes' mirror directories
+ * (writable), and the runtimes' own configuration (read-only, to detect them): never the rest of
+ * {@code /etc}.
  */
 public final class DaemonSetModel {
   /** Where the node's directories appear in the pod (the cache's {@code --host-root}). */
   public static final String HOST_ROOT = "/host";
   public static final String CONTAINERD_DEFAULT_DIR = "/etc/containerd/certs.d";
   public static final String CRIO_DEFAULT_DIR = "/etc/containers/registries.conf.d";
+  /** Read-only for detection: containerd's config.toml, CRI-O's crio.conf (auto_reload_registries). */
+  static final String CONTAINERD_ETC = "/etc/containerd";
+  static final String CRIO_ETC = "/etc/crio";
+  static final String CONTAINERS_ETC = "/etc/containers";
   /** Long enough for the pod to restore the node's configuration on SIGTERM. */
   public static final long TERMINATION_GRACE_SECONDS = 60;
   static final List<String> CAPABILITIES = List.of("CHOWN", "DAC_OVERRIDE", "FOWNER");
@@ -45,22 +56,34 @@ public final class DaemonSetModel {
    * the DaemonSet would be applied again at every reconciliation.
    */
   static final String TMP_SIZE = "64Mi";
+  /**
+   * Resources of a cache pod unless the spec sets them: what the benchmarks measured (heap at
+   * most ~30 MiB under 64 clients and a 2 GiB blob, 150-240 MiB resident) with room to spare;
+   * no CPU limit, so a node's pulls are never throttled.
+   */
+  static final ResourceRequirements DEFAULT_RESOURCES = new ResourceRequirementsBuilder()
+      .withRequests(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("256Mi")))
+      .withLimits(Map.of("memory", new Quantity("512Mi"))).build();
+  /** The heap is sized from the container's memory limit, leaving the rest to direct buffers and the JVM. */
+  static final String JVM_OPTIONS = "-XX:MaxRAMPercentage=25";
 
   private DaemonSetModel() {}
 
-  /** The DaemonSet of a RegistryCache that shares no nodes with another one. */
+  /** The DaemonSet of a RegistryCache that shares no nodes with another one, on a cluster of unknown nodes. */
   public static DaemonSet desired(RegistryCache rc, OperatorSettings settings, CacheConfigModel config) {
-    return desired(rc, settings, config, NodeSelection.of(rc, List.of()));
+    return desired(rc, settings, config, NodeSelection.of(rc, List.of()), ClusterNodes.NONE);
   }
 
-  /** @param selection its nodes; those older overlapping RegistryCaches keep are left out by node affinity */
+  /**
+   * @param selection its nodes; those older overlapping RegistryCaches keep are left out by node affinity
+   * @param nodes the cluster's nodes: which runtimes the selected ones run decides what is mounted
+   */
   public static DaemonSet desired(RegistryCache rc, OperatorSettings settings, CacheConfigModel config,
-      NodeSelection selection) {
+      NodeSelection selection, ClusterNodes nodes) {
     RegistryCacheSpec spec = rc.effectiveSpec();
     List<Volume> volumes = new ArrayList<>();
     List<VolumeMount> mounts = new ArrayList<>();
-    volumes.add(new VolumeBuilder().withName("storage").withNewHostPath()
-        .withPath(spec.storage.hostPath).withType("DirectoryOrCreate").endHostPath().build());
+    volumes.add(hostPath("storage", spec.storage.hostPath));
     mounts.add(mount("storage", CacheConfigModel.STORAGE_MOUNT, false));
     volumes.add(new VolumeBuilder().withName("config").withNewConfigMap()
         .withName(ResourceNames.configMap(rc)).endConfigMap().build());
@@ -80,25 +103,22 @@ public final class DaemonSetModel {
     env.add(fieldRef("REGISTRY_CACHE_POD_NAME", "metadata.name"));
     env.add(fieldRef("REGISTRY_CACHE_POD_NAMESPACE", "metadata.namespace"));
     settings.apiServerEnv().forEach((k, v) -> env.add(new EnvVar(k, v, null)));
-    boolean configureNode = runtimeDirectories(spec, volumes, mounts, env);
+    env.add(new EnvVar("JDK_JAVA_OPTIONS", JVM_OPTIONS, null));
+    Set<ClusterNodes.Runtime> runtimes = nodes.runtimes(NodeSelection.selector(spec), settings.controlPlaneNodes());
+    RuntimeMounts node = RuntimeMounts.of(spec, runtimes);
+    volumes.addAll(node.volumes());
+    mounts.addAll(node.mounts());
+    env.addAll(node.env());
     env.add(new EnvVar("REGISTRY_CACHE_DEFAULT_ENTRY", String.valueOf(Boolean.TRUE.equals(spec.runtimes.defaultEntry)), null));
     if (settings.logFormat() != null) {
       env.add(new EnvVar("REGISTRY_CACHE_LOG_FORMAT", settings.logFormat(), null));
-    }
-    UpstreamProxySpec proxy = spec.upstreamProxy;
-    if (proxy != null) {
-      addIfSet(env, "HTTPS_PROXY", proxy.httpsProxy);
-      addIfSet(env, "HTTP_PROXY", proxy.httpProxy);
-      addIfSet(env, "NO_PROXY", proxy.noProxy);
     }
 
     String image = spec.image != null ? spec.image : settings.image();
     String pullPolicy = spec.imagePullPolicy != null ? spec.imagePullPolicy : settings.imagePullPolicy();
     List<Toleration> tolerations = spec.tolerations != null ? spec.tolerations
         : List.of(new TolerationBuilder().withOperator("Exists").build());
-    Affinity affinity = selection.leaveToOlder().isEmpty() ? null : new AffinityBuilder().withNewNodeAffinity()
-        .withNewRequiredDuringSchedulingIgnoredDuringExecution().withNodeSelectorTerms(selection.leaveToOlder())
-        .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().build();
+    Affinity affinity = affinity(spec, settings, selection);
 
     return new DaemonSetBuilder()
         .withMetadata(ResourceNames.metadata(rc, ResourceNames.daemonSet(rc), settings.namespace()))
@@ -107,7 +127,7 @@ public final class DaemonSetModel {
           .withRevisionHistoryLimit(5)
           .withNewUpdateStrategy()
             .withType("RollingUpdate")
-            .withNewRollingUpdate().withMaxUnavailable(new IntOrString(1)).endRollingUpdate()
+            .withNewRollingUpdate().withMaxUnavailable(maxUnavailable(spec)).endRollingUpdate()
           .endUpdateStrategy()
           .withNewTemplate()
             .withNewMetadata()
@@ -116,8 +136,9 @@ public final class DaemonSetModel {
             .endMetadata()
             .withNewSpec()
               .withHostNetwork(true)
+              .withHostPID(node.hostPid() ? true : null)
               .withDnsPolicy("ClusterFirstWithHostNet")
-              .withServiceAccountName(ResourceNames.serviceAccount(rc))
+              .withServiceAccountName(settings.nodeServiceAccount())
               .withAutomountServiceAccountToken(true)
               .withPriorityClassName(spec.priorityClassName)
               .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
@@ -130,12 +151,14 @@ public final class DaemonSetModel {
                   .withImage(image)
                   .withImagePullPolicy(pullPolicy)
                   .withArgs("cache", "--config", CacheConfigModel.CONFIG_MOUNT + "/" + ResourceNames.CONFIG_FILE,
-                      configureNode ? "--configure-node" : "--no-configure-node")
+                      node.configureNode() ? "--configure-node" : "--no-configure-node")
                   .withEnv(env)
                   .addNewPort().withName("cache").withContainerPort(spec.port).withHostPort(spec.port)
                     .withProtocol("TCP").endPort()
                   .addNewPort().withName("admin").withContainerPort(spec.adminPort).withHostPort(spec.adminPort)
                     .withProtocol("TCP").endPort()
+                  // ready = the cache serves; whether the node's runtime uses it is the pod's
+                  // NodeConfigured condition, so a node that cannot be configured never stops a rollout
                   .withNewReadinessProbe()
                     .withNewHttpGet().withHost("127.0.0.1").withPath("/readyz")
                       .withPort(new IntOrString(spec.adminPort)).endHttpGet()
@@ -146,7 +169,7 @@ public final class DaemonSetModel {
                       .withPort(new IntOrString(spec.adminPort)).endHttpGet()
                     .withInitialDelaySeconds(30).withPeriodSeconds(20).withFailureThreshold(3)
                   .endLivenessProbe()
-                  .withResources(spec.resources)
+                  .withResources(spec.resources != null ? spec.resources : DEFAULT_RESOURCES)
                   .withVolumeMounts(mounts)
                   .withNewSecurityContext()
                     .withRunAsUser(0L)
@@ -161,70 +184,58 @@ public final class DaemonSetModel {
         .build();
   }
 
+  static IntOrString maxUnavailable(RegistryCacheSpec spec) {
+    return spec.maxUnavailable != null ? spec.maxUnavailable : new IntOrString("10%");
+  }
+
   /**
-   * The runtime configuration directories. Both runtimes {@code auto} without a directory: the
-   * node's {@code /etc} is mounted and the cache finds out what the node runs, creating
-   * nothing. Otherwise exactly the directories of the enabled runtimes (and of an {@code auto}
-   * one that names its directory) are mounted, and nothing else is configured.
-   *
-   * @return whether any runtime is to be configured at all
+   * Required node affinity: the nodes older overlapping RegistryCaches keep are left to them, and
+   * unless the spec or the operator says otherwise only nodes of the image's architectures and no
+   * control-plane nodes. Each requirement is added to every term, since terms are ORed.
    */
-  static boolean runtimeDirectories(RegistryCacheSpec spec, List<Volume> volumes, List<VolumeMount> mounts,
-      List<EnvVar> env) {
-    RuntimeSpec containerd = spec.runtimes.containerd;
-    RuntimeSpec crio = spec.runtimes.crio;
-    if (detects(spec)) {
-      volumes.add(new VolumeBuilder().withName("host-etc").withNewHostPath().withPath("/etc")
-          .withType("Directory").endHostPath().build());
-      mounts.add(mount("host-etc", HOST_ROOT + "/etc", false));
-      return true;
+  static Affinity affinity(RegistryCacheSpec spec, OperatorSettings settings, NodeSelection selection) {
+    List<NodeSelectorRequirement> always = new ArrayList<>();
+    if (!NodeSelection.selector(spec).containsKey(ClusterNodes.ARCH_LABEL)) {
+      always.add(new NodeSelectorRequirementBuilder().withKey(ClusterNodes.ARCH_LABEL).withOperator("In")
+          .withValues(settings.imageArchitectures()).build());
     }
-    boolean any = explicitDirectory("containerd", containerd, CONTAINERD_DEFAULT_DIR,
-        "REGISTRY_CACHE_CONTAINERD_CERTS_DIR", volumes, mounts, env);
-    return explicitDirectory("crio", crio, CRIO_DEFAULT_DIR, "REGISTRY_CACHE_REGISTRIES_CONF_DIR", volumes,
-        mounts, env) || any;
+    if (!settings.controlPlaneNodes()) {
+      for (String label : ClusterNodes.CONTROL_PLANE_LABELS) {
+        always.add(new NodeSelectorRequirementBuilder().withKey(label).withOperator("DoesNotExist").build());
+      }
+    }
+    List<NodeSelectorTerm> terms = selection.leaveToOlder().isEmpty() ? List.of(new NodeSelectorTerm())
+        : selection.leaveToOlder();
+    if (always.isEmpty() && selection.leaveToOlder().isEmpty()) {
+      return null;
+    }
+    List<NodeSelectorTerm> out = new ArrayList<>();
+    for (NodeSelectorTerm t : terms) {
+      List<NodeSelectorRequirement> reqs = new ArrayList<>(t.getMatchExpressions() == null ? List.of()
+          : t.getMatchExpressions());
+      reqs.addAll(always);
+      out.add(new NodeSelectorTermBuilder().withMatchExpressions(reqs).build());
+    }
+    return new AffinityBuilder().withNewNodeAffinity()
+        .withNewRequiredDuringSchedulingIgnoredDuringExecution().withNodeSelectorTerms(out)
+        .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().build();
   }
 
-  /** True when the cache detects the node's runtimes itself. */
-  static boolean detects(RegistryCacheSpec spec) {
-    RuntimeSpec containerd = spec.runtimes.containerd;
-    RuntimeSpec crio = spec.runtimes.crio;
-    return RuntimeSpec.AUTO.equals(containerd.mode) && RuntimeSpec.AUTO.equals(crio.mode)
-        && containerd.configDir == null && crio.configDir == null;
-  }
-
-  private static boolean explicitDirectory(String name, RuntimeSpec runtime, String defaultDir, String envName,
-      List<Volume> volumes, List<VolumeMount> mounts, List<EnvVar> env) {
-    boolean enabled = RuntimeSpec.ENABLED.equals(runtime.mode)
-        || RuntimeSpec.AUTO.equals(runtime.mode) && runtime.configDir != null;
-    if (!enabled) {
-      return false;
-    }
-    String dir = runtime.configDir != null ? runtime.configDir : defaultDir;
-    env.add(new EnvVar(envName, HOST_ROOT + dir, null));
-    volumes.add(new VolumeBuilder().withName(name + "-config").withNewHostPath().withPath(dir)
-        .withType("DirectoryOrCreate").endHostPath().build());
-    mounts.add(mount(name + "-config", HOST_ROOT + dir, false));
-    return true;
+  static Volume hostPath(String name, String path) {
+    return new VolumeBuilder().withName(name).withNewHostPath().withPath(path).withType("DirectoryOrCreate")
+        .endHostPath().build();
   }
 
   /**
    * A mount; {@code readOnly} is left out unless true, as the API server leaves it out: a
    * {@code false} it does not store would look like a difference at every reconciliation.
    */
-  private static VolumeMount mount(String volume, String path, boolean readOnly) {
+  static VolumeMount mount(String volume, String path, boolean readOnly) {
     return new VolumeMountBuilder().withName(volume).withMountPath(path).withReadOnly(readOnly ? true : null).build();
   }
 
   private static EnvVar fieldRef(String name, String path) {
     return new EnvVarBuilder().withName(name).withNewValueFrom().withNewFieldRef().withApiVersion("v1")
         .withFieldPath(path).endFieldRef().endValueFrom().build();
-  }
-
-  private static void addIfSet(List<EnvVar> env, String name, String value) {
-    if (value != null && !value.isBlank()) {
-      env.add(new EnvVar(name, value, null));
-      env.add(new EnvVar(name.toLowerCase(java.util.Locale.ROOT), value, null));
-    }
   }
 }

@@ -9,14 +9,15 @@ import java.util.Optional;
 /**
  * The condition a cache pod writes into its own pod's status to say whether its node's runtime
  * configuration is in place, and if not why, in the cache's words ({@code /status}). The operator
- * names the node with that reason in the RegistryCache's status. It is an extra condition, not a
- * readiness gate: readiness stays with {@code /readyz}, so a pod that cannot reach the API
- * server still becomes ready; the operator then only knows that the pod is not ready.
+ * names the node with that reason in the RegistryCache's status, and counts the node as caching
+ * only when its pod is ready and this condition is {@code True}. It is not a readiness gate:
+ * readiness says only that the cache serves, so a node whose runtime cannot be configured does
+ * not stop a rollout on the others.
  */
 public final class NodeConfiguredCondition {
   public static final String TYPE = "registrycache.dev/NodeConfigured";
   public static final String CONFIGURED = "MirrorEntriesInPlace";
-  public static final String NOT_CONFIGURABLE = Conditions.NODE_NOT_CONFIGURABLE;
+  public static final String NOT_CONFIGURABLE = dev.registrycache.api.v1alpha1.NodeProblem.NODE_NOT_CONFIGURABLE;
   static final int MAX_MESSAGE = 1024;
 
   private NodeConfiguredCondition() {}

@@ -3,23 +3,30 @@ package dev.registrycache.operator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
-import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import java.util.function.Consumer;
 
 /** The JOSDK operator with the RegistryCache controller registered, built one way for the command and the tests. */
 public final class RegistryCacheOperator {
-  public static final String LEASE = "registry-cache-operator";
-
   private RegistryCacheOperator() {}
 
-  /** @param more further configuration (the tests turn off what their mock API server cannot do) */
-  public static Operator create(KubernetesClient client, OperatorSettings settings, boolean leaderElection,
+  /**
+   * @param lease the Lease the installations compete for; {@code null} acts at once (tests)
+   * @param more further configuration (the tests turn off what their mock API server cannot do)
+   */
+  public static Operator create(KubernetesClient client, OperatorSettings settings, OperatorLease lease,
       Consumer<ConfigurationServiceOverrider> more) {
     DesiredState.configure(settings);
+    Runnable whenLeading = () -> LegacyFinalizer.removeEverywhere(client);
+    if (lease == null) {
+      whenLeading.run();
+    }
     Operator operator = new Operator(o -> {
-      o.withKubernetesClient(client).withStopOnInformerErrorDuringStartup(true);
-      if (leaderElection) {
-        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(LEASE, settings.namespace()));
+      o.withKubernetesClient(client).withStopOnInformerErrorDuringStartup(true)
+          // JOSDK's annotation naming the process that last wrote a dependent would make every
+          // restart write every DaemonSet again (and roll nothing, but count as an update)
+          .withPreviousAnnotationForDependentResources(false);
+      if (lease != null) {
+        o.withLeaderElectionConfiguration(lease.configuration(whenLeading));
       }
       more.accept(o);
     });

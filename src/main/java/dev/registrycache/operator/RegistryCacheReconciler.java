@@ -5,13 +5,11 @@ import dev.registrycache.api.v1alpha1.RegistryCacheStatus;
 import dev.registrycache.operator.dependent.ConfigMapDependent;
 import dev.registrycache.operator.dependent.CredentialsSecretDependent;
 import dev.registrycache.operator.dependent.DaemonSetDependent;
-import dev.registrycache.operator.dependent.ServiceAccountDependent;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
-import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
@@ -21,7 +19,6 @@ import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -29,25 +26,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Puts a RegistryCache in place: its ServiceAccount, ConfigMap, credentials Secret and DaemonSet
- * are declared dependents; this class only writes the status (when it changed) and, on delete,
- * lets the cache pods restore their nodes before the RegistryCache goes. It also reacts to the
- * Secrets the RegistryCache references, its cache pods and the other RegistryCaches
+ * Puts a RegistryCache in place: its ConfigMap, credentials Secret and DaemonSet are declared
+ * dependents; this class only writes the status (when it changed). It reacts to the Secrets the
+ * RegistryCache references, its cache pods, the other RegistryCaches and the nodes
  * ({@link RelatedEventSources}); a reconciliation at least every minute is the safety net.
+ *
+ * <p>There is no finalizer: a deleted RegistryCache's dependents are garbage collected, and each
+ * cache pod restores its node when it stops, so a RegistryCache is never left Terminating by an
+ * operator that is gone (uninstalled first, or down), and deleting the CRD never hangs.
  */
-@ControllerConfiguration(finalizerName = ResourceNames.FINALIZER,
+@ControllerConfiguration(
     maxReconciliationInterval = @MaxReconciliationInterval(interval = 60, timeUnit = TimeUnit.SECONDS))
 @Workflow(dependents = {
-    @Dependent(name = "service-account", type = ServiceAccountDependent.class),
     @Dependent(name = "config", type = ConfigMapDependent.class),
     @Dependent(name = "credentials", type = CredentialsSecretDependent.class,
         reconcilePrecondition = CredentialsSecretDependent.HasCredentials.class),
-    @Dependent(name = "daemonset", type = DaemonSetDependent.class, dependsOn = {"service-account", "config"})
+    @Dependent(name = "daemonset", type = DaemonSetDependent.class, dependsOn = {"config"})
 })
-public class RegistryCacheReconciler implements Reconciler<RegistryCache>, Cleaner<RegistryCache> {
+public class RegistryCacheReconciler implements Reconciler<RegistryCache> {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryCacheReconciler.class);
-  /** A deleted RegistryCache is released after this even if some node never confirmed its cleanup. */
-  public static final Duration CLEANUP_LIMIT = Duration.ofSeconds(DaemonSetModel.TERMINATION_GRACE_SECONDS + 60);
   private final EventRecorder events;
 
   public RegistryCacheReconciler(EventRecorder events) {
@@ -56,9 +53,12 @@ public class RegistryCacheReconciler implements Reconciler<RegistryCache>, Clean
 
   @Override
   public UpdateControl<RegistryCache> reconcile(RegistryCache rc, Context<RegistryCache> context) {
+    LegacyFinalizer.remove(context.getClient(), rc);
     DaemonSet ds = context.getSecondaryResource(DaemonSet.class).orElse(null);
-    NodeSelection selection = DesiredState.of(rc, context).selection();
-    RegistryCacheStatus next = StatusModel.of(rc, ds, pods(context), selection);
+    DesiredState state = DesiredState.of(rc, context);
+    List<Pod> pods = pods(context);
+    RegistryCacheStatus next = StatusModel.of(rc, ds, pods, state.selection(),
+        StatusModel.Cluster.of(state, rc, () -> failedCreate(context, rc, ds, pods)));
     if (next.equals(rc.getStatus())) {
       return UpdateControl.noUpdate();
     }
@@ -69,7 +69,7 @@ public class RegistryCacheReconciler implements Reconciler<RegistryCache>, Clean
 
   @Override
   public List<EventSource<?, RegistryCache>> prepareEventSources(EventSourceContext<RegistryCache> context) {
-    return RelatedEventSources.of(context, DesiredState.settings().namespace());
+    return RelatedEventSources.of(context, DesiredState.settings());
   }
 
   @Override
@@ -77,8 +77,18 @@ public class RegistryCacheReconciler implements Reconciler<RegistryCache>, Clean
       Exception e) {
     InvalidSpecException invalid = find(e);
     if (invalid == null) {
+      KubernetesClientException refused = refusal(e);
       LOG.warn("reconciling RegistryCache {} failed: {}", rc.getMetadata().getName(), e.toString());
-      return ErrorStatusUpdateControl.defaultErrorProcessing();
+      if (refused == null) {
+        return ErrorStatusUpdateControl.defaultErrorProcessing();
+      }
+      // the API server refused an object: say so in its words, and keep trying (it may be transient)
+      RegistryCacheStatus next = StatusModel.degraded(rc, Conditions.APPLY_FAILED, describe(refused));
+      if (next.equals(rc.getStatus())) {
+        return ErrorStatusUpdateControl.defaultErrorProcessing();
+      }
+      events.warning(rc, Conditions.APPLY_FAILED, describe(refused));
+      return ErrorStatusUpdateControl.patchStatus(statusPatch(rc, next));
     }
     RegistryCacheStatus next = StatusModel.degraded(rc, invalid.reason(), invalid.getMessage());
     if (next.equals(rc.getStatus())) {
@@ -89,37 +99,16 @@ public class RegistryCacheReconciler implements Reconciler<RegistryCache>, Clean
         .rescheduleAfter(Duration.ofSeconds(30));
   }
 
-  /**
-   * Deletes the DaemonSet, then waits until its pods are gone: each pod removes its node's
-   * mirror entries on SIGTERM. After {@link #CLEANUP_LIMIT} the RegistryCache is released anyway
-   * (a node that is gone cannot confirm).
-   */
-  @Override
-  public DeleteControl cleanup(RegistryCache rc, Context<RegistryCache> context) {
-    String ns = DesiredState.settings().namespace();
-    var client = context.getClient();
-    client.apps().daemonSets().inNamespace(ns).withName(ResourceNames.daemonSet(rc)).delete();
-    List<Pod> left = pods(context);
-    if (left.isEmpty()) {
-      events.normal(rc, "NodesRestored", "every cache pod is gone: nodes restored");
-      return DeleteControl.defaultDelete();
-    }
-    Instant since = Instant.parse(rc.getMetadata().getDeletionTimestamp());
-    if (Instant.now().isAfter(since.plus(CLEANUP_LIMIT))) {
-      events.warning(rc, "CleanupTimedOut", left.size() + " cache pods did not finish within " + CLEANUP_LIMIT.toSeconds()
-          + " s (nodes gone?): " + left.stream().map(p -> p.getSpec().getNodeName()).toList());
-      return DeleteControl.defaultDelete();
-    }
-    return DeleteControl.noFinalizerRemoval().rescheduleAfter(2000);
-  }
-
   /** The RegistryCache's cache pods, from the informer of {@link RelatedEventSources#CACHE_PODS}. */
   private static List<Pod> pods(Context<RegistryCache> context) {
     return context.getSecondaryResourcesAsStream(Pod.class)
         .sorted(Comparator.comparing(p -> p.getMetadata().getName())).toList();
   }
 
-  /** An event for every flip of Ready or Degraded (a first Degraded=False is no news). */
+  /**
+   * An event for every flip of Ready or Degraded: a Warning only for a real problem (Ready False,
+   * Degraded True), nothing while Ready is Unknown (starting), and a first Degraded=False is no news.
+   */
   private void noteTransitions(RegistryCache rc, RegistryCacheStatus next) {
     var old = rc.getStatus() == null ? null : rc.getStatus().conditions;
     for (var c : next.conditions) {
@@ -127,18 +116,18 @@ public class RegistryCacheReconciler implements Reconciler<RegistryCache>, Clean
           && o.getStatus().equals(c.getStatus()) && o.getReason().equals(c.getReason()));
       boolean ready = Conditions.READY.equals(c.getType());
       boolean degraded = Conditions.DEGRADED.equals(c.getType());
-      boolean isTrue = "True".equals(c.getStatus());
-      if (!flipped || !(ready || degraded) || degraded && old == null && !isTrue) {
+      if (!flipped || !(ready || degraded) || "Unknown".equals(c.getStatus())
+          || degraded && old == null && "False".equals(c.getStatus())) {
         continue;
       }
-      if (ready == isTrue) {
+      boolean good = ready == "True".equals(c.getStatus());
+      if (good) {
         events.normal(rc, c.getReason(), c.getMessage());
       } else {
         events.warning(rc, c.getReason(), c.getMessage());
       }
     }
   }
-
 
   private static RegistryCache statusPatch(RegistryCache rc, RegistryCacheStatus status) {
     RegistryCache patch = new RegistryCache();
@@ -147,6 +136,45 @@ public class RegistryCacheReconciler implements Reconciler<RegistryCache>, Clean
     patch.setSpec(null);
     patch.setStatus(status);
     return patch;
+  }
+
+  /**
+   * The DaemonSet controller's last {@code FailedCreate} event, when it runs fewer pods than it
+   * should (admission or a quota refused them): read only then, from the operator's namespace.
+   */
+  private static String failedCreate(Context<RegistryCache> context, RegistryCache rc, DaemonSet ds, List<Pod> pods) {
+    if (ds == null || ds.getStatus() == null || ds.getStatus().getDesiredNumberScheduled() == null
+        || pods.size() >= ds.getStatus().getDesiredNumberScheduled()) {
+      return null;
+    }
+    try {
+      return context.getClient().v1().events().inNamespace(ds.getMetadata().getNamespace())
+          .withField("involvedObject.name", ds.getMetadata().getName())
+          .withField("involvedObject.kind", "DaemonSet")
+          .withField("reason", "FailedCreate").list().getItems().stream()
+          .filter(ev -> ds.getMetadata().getUid() == null || ds.getMetadata().getUid().equals(ev.getInvolvedObject().getUid()))
+          .max(Comparator.comparing(ev -> String.valueOf(ev.getLastTimestamp())))
+          .map(ev -> ev.getMessage()).orElse(null);
+    } catch (KubernetesClientException e) {
+      LOG.warn("cannot read the events of DaemonSet {}: {}", ds.getMetadata().getName(), e.getMessage());
+      return null;
+    }
+  }
+
+  private static KubernetesClientException refusal(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof KubernetesClientException k && k.getCode() >= 400 && k.getCode() < 500 && k.getCode() != 409
+          && k.getCode() != 429) {
+        return k;
+      }
+    }
+    return null;
+  }
+
+  /** The API server's own message (which names the object and the field), else the client's. */
+  private static String describe(KubernetesClientException e) {
+    String m = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+    return "the API server refused an object: " + m;
   }
 
   private static InvalidSpecException find(Throwable t) {

@@ -35,9 +35,19 @@ public record RegistryCredentials(String username, String password) {
       return fromDockerConfig(decode(data.get(".dockerconfigjson")), registry, where);
     }
     if (data.containsKey("username") && data.containsKey("password")) {
-      return new RegistryCredentials(decode(data.get("username")).strip(), decode(data.get("password")).strip());
+      return fromKeys(secret);
     }
     throw new InvalidSecretException(where + " has neither .dockerconfigjson nor the keys username and password");
+  }
+
+  /** From a Secret with the keys {@code username} and {@code password} (an upstream proxy's). */
+  public static RegistryCredentials fromKeys(Secret secret) throws InvalidSecretException {
+    Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
+    if (data.containsKey("username") && data.containsKey("password")) {
+      return new RegistryCredentials(decode(data.get("username")).strip(), decode(data.get("password")).strip());
+    }
+    throw new InvalidSecretException("Secret " + secret.getMetadata().getNamespace() + "/"
+        + secret.getMetadata().getName() + " does not have the keys username and password");
   }
 
   private static RegistryCredentials fromDockerConfig(String json, String registry, String where)

@@ -2,9 +2,11 @@ package dev.registrycache.operator;
 
 import dev.registrycache.api.v1alpha1.RegistryCache;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
+import io.javaoperatorsdk.operator.api.config.informer.FieldSelectorBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -19,17 +21,27 @@ import java.util.stream.Collectors;
 /**
  * What a RegistryCache's reconciliation reacts to besides its own dependents:
  * <ul>
- *   <li>the Secrets its registries reference, in any namespace, so a rotated password reaches
- *       the nodes at once (only their names and resource versions are kept in memory: the data
- *       is read when reconciling);
+ *   <li>the Secrets its registries reference, so a rotated password reaches the nodes at once:
+ *       watched only in the operator's namespace and the ones it is allowed to read
+ *       ({@link OperatorSettings#credentialNamespaces()}), without Helm's release Secrets and
+ *       ServiceAccount tokens, which the API server leaves out of the stream; only names and
+ *       resource versions are kept in memory, the data of the referenced ones is read when
+ *       reconciling;
  *   <li>its cache pods, so a node that stops caching (or says why) shows in the status at once;
- *   <li>the other RegistryCaches, whose node selectors decide which nodes this one keeps.
+ *   <li>the other RegistryCaches, whose node selectors decide which nodes this one keeps;
+ *   <li>the nodes, of which only labels and container runtime are kept: which runtimes the
+ *       selected nodes run decides what the cache pods mount, and their architectures which
+ *       nodes the image leaves out. Only a change of those wakes the RegistryCaches up.
  * </ul>
  */
 public final class RelatedEventSources {
   public static final String REFERENCED_SECRETS = "referenced-secrets";
   public static final String CACHE_PODS = "cache-pods";
   public static final String OTHER_CACHES = "other-caches";
+  public static final String NODES = "nodes";
+  /** Secrets that never hold registry credentials, left out of the watch by the API server. */
+  static final List<String> UNWATCHED_SECRET_TYPES = List.of("helm.sh/release.v1",
+      "kubernetes.io/service-account-token");
   /** Index of the RegistryCaches by the Secrets they reference ({@code namespace/name}). */
   static final String SECRET_INDEX = "by-referenced-secret";
   /** The first list of every Secret of the cluster comes in pages, not as one large answer. */
@@ -37,13 +49,18 @@ public final class RelatedEventSources {
 
   private RelatedEventSources() {}
 
-  public static List<EventSource<?, RegistryCache>> of(EventSourceContext<RegistryCache> context, String namespace) {
+  public static List<EventSource<?, RegistryCache>> of(EventSourceContext<RegistryCache> context,
+      OperatorSettings settings) {
+    String namespace = settings.namespace();
     var primaries = context.getPrimaryCache();
     primaries.addIndexer(SECRET_INDEX, RelatedEventSources::referencedSecretKeys);
 
+    FieldSelectorBuilder notCredentials = new FieldSelectorBuilder();
+    UNWATCHED_SECRET_TYPES.forEach(t -> notCredentials.withoutField("type", t));
     var secrets = new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, RegistryCache.class)
         .withName(REFERENCED_SECRETS)
-        .withWatchAllNamespaces()
+        .withNamespaces(settings.credentialNamespaces())
+        .withFieldSelector(notCredentials.build())
         .withInformerListLimit(SECRETS_PER_PAGE)
         .withItemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, Secret.class,
             context.getClient().getKubernetesSerialization(), "metadata.resourceVersion"))
@@ -73,7 +90,24 @@ public final class RelatedEventSources {
             .map(ResourceID::fromResource).collect(Collectors.toSet()))
         .withPrimaryToSecondaryMapper((RegistryCache rc) -> Set.of())
         .build(), context);
-    return List.of(secrets, pods, others);
+    var nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, RegistryCache.class)
+        .withName(NODES)
+        .withInformerListLimit(SECRETS_PER_PAGE)
+        .withItemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, Node.class,
+            context.getClient().getKubernetesSerialization(), ClusterNodes.KEPT_FIELDS))
+        .withOnUpdateFilter((next, old) -> !ClusterNodes.NodeFacts.of(next).equals(ClusterNodes.NodeFacts.of(old)))
+        .withSecondaryToPrimaryMapper(n -> primaries.list().map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .withPrimaryToSecondaryMapper((RegistryCache rc) -> Set.of())
+        .build(), context);
+    return List.of(secrets, pods, others, nodes);
+  }
+
+  /** What the node informer knows of the cluster's nodes. */
+  static ClusterNodes nodes(Context<RegistryCache> context) {
+    @SuppressWarnings("unchecked")
+    var nodes = (InformerEventSource<Node, RegistryCache>) context.eventSourceRetriever()
+        .getEventSourceFor(Node.class, NODES);
+    return ClusterNodes.of(nodes.list().toList());
   }
 
   /**

@@ -15,7 +15,8 @@ public final class ResourceNames {
   public static final String CACHE_LABEL = "registrycache.dev/cache";
   /** Pod-template annotation: hash of the config and credentials, so a change rolls the pods. */
   public static final String CONFIG_HASH = "registrycache.dev/config-hash";
-  public static final String FINALIZER = "registrycache.dev/node-cleanup";
+  /** The finalizer of earlier versions, which the operator now removes ({@link LegacyFinalizer}). */
+  public static final String LEGACY_FINALIZER = "registrycache.dev/node-cleanup";
   public static final String CONFIG_FILE = "config.yaml";
   public static final String CONTAINER = "cache";
 

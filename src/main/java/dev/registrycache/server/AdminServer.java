@@ -14,7 +14,7 @@ import java.util.function.Supplier;
 
 /**
  * The admin port, apart from client traffic: {@code /metrics} (Prometheus text),
- * {@code /healthz} (the process is alive), {@code /readyz} (the cache answers and, on a node, its
+ * {@code /healthz} (the process is alive), {@code /readyz} (the cache answers; on a node, where its
  * mirror entries are in place) and {@code /status} (why, in words).
  */
 public final class AdminServer implements AutoCloseable {

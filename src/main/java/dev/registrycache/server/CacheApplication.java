@@ -27,7 +27,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +62,6 @@ public final class CacheApplication implements AutoCloseable {
   private final CacheServer server;
   private final AdminServer admin;
   private volatile boolean ready;
-  private volatile BooleanSupplier readinessGate = () -> true;
   private volatile Supplier<String> statusDetail = () -> "";
 
   private CacheApplication(CacheConfig config) throws IOException, InterruptedException {
@@ -126,7 +124,7 @@ public final class CacheApplication implements AutoCloseable {
     AdminServer a;
     try {
       a = new AdminServer(config.adminListen(), prometheus,
-          () -> ready && readinessGate.getAsBoolean(), () -> statusDetail.get());
+          () -> ready, () -> statusDetail.get());
     } catch (IOException e) {
       server.close();
       upstream.close();
@@ -184,11 +182,12 @@ public final class CacheApplication implements AutoCloseable {
   }
 
   /**
-   * An extra condition for {@code /readyz} (e.g. "the node's mirror entries are in place"), and
-   * the text {@code /status} shows for it.
+   * What {@code /status} (and {@code /readyz}) also say, e.g. where the node's mirror entries
+   * stand. It does not decide readiness: ready means the cache serves, so a node whose runtime
+   * cannot be configured never holds up a rollout elsewhere (the pod's NodeConfigured condition
+   * says it to the operator).
    */
-  public void setReadinessGate(BooleanSupplier gate, Supplier<String> detail) {
-    this.readinessGate = gate;
+  public void setStatusDetail(Supplier<String> detail) {
     this.statusDetail = detail;
   }
 

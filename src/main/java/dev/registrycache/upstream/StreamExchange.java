@@ -133,7 +133,20 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
       timeout = ch.eventLoop().schedule(() -> abort(new HttpTimeoutException("request timed out")),
           limit.toNanos(), TimeUnit.NANOSECONDS);
     }
-    ch.writeAndFlush(nettyRequest(request, route.absoluteForm())).addListener(f -> {
+    FullHttpRequest out = nettyRequest(request, route.absoluteForm());
+    if (route.absoluteForm()) {
+      try {
+        String auth = channels.proxyAuthorization();
+        if (auth != null) {
+          out.headers().set(HttpHeaderNames.PROXY_AUTHORIZATION, auth);
+        }
+      } catch (IOException e) {
+        out.release();
+        abort(new IOException("cannot read the upstream proxy's password: " + e.getMessage(), e));
+        return;
+      }
+    }
+    ch.writeAndFlush(out).addListener(f -> {
       if (!f.isSuccess()) {
         abort(f.cause() instanceof IOException io ? io : new IOException(f.cause()));
       }

@@ -91,6 +91,12 @@ final class UpstreamChannels implements AutoCloseable {
     this.proxies = proxies;
   }
 
+  /** {@code Proxy-Authorization} of a plain-http request through the proxy, or {@code null}. */
+  String proxyAuthorization() throws IOException {
+    ProxyCredentials.Login login = proxies == null ? null : proxies.login(false);
+    return login == null ? null : login.basic();
+  }
+
   Route route(URI uri, SslContext tls) {
     boolean https = "https".equals(uri.getScheme());
     int port = uri.getPort() >= 0 ? uri.getPort() : https ? 443 : 80;
@@ -181,6 +187,13 @@ final class UpstreamChannels implements AutoCloseable {
       return;
     }
     boolean tunnel = route.proxy() != null && route.https();
+    ProxyCredentials.Login login;
+    try {
+      login = tunnel ? proxies.login(true) : null;
+    } catch (IOException e) {
+      result.completeExceptionally(new IOException("cannot read the upstream proxy's password: " + e.getMessage(), e));
+      return;
+    }
     Bootstrap b = new Bootstrap()
         .group(group)
         .channel(socketType)
@@ -193,7 +206,8 @@ final class UpstreamChannels implements AutoCloseable {
             attach(ch, route);
             ChannelPipeline p = ch.pipeline();
             if (tunnel) {
-              HttpProxyHandler proxy = new HttpProxyHandler(dial);
+              HttpProxyHandler proxy = login == null ? new HttpProxyHandler(dial)
+                  : new HttpProxyHandler(dial, login.user(), login.password());
               proxy.setConnectTimeoutMillis(connectMillis);
               p.addLast("proxy", proxy);
             }

@@ -19,11 +19,20 @@ final class UpstreamProxySelector extends ProxySelector {
   private final Proxy https;
   private final Proxy http;
   private final NoProxy noProxy;
+  private final UpstreamProxy config;
+  private final ProxyCredentials credentials;
 
   UpstreamProxySelector(UpstreamProxy config) {
     this.https = proxy(config.httpsProxy());
     this.http = proxy(config.httpProxy());
     this.noProxy = NoProxy.parse(config.noProxy());
+    this.config = config;
+    this.credentials = new ProxyCredentials(config);
+  }
+
+  /** What the proxy for https ({@code CONNECT}) or plain-http upstreams asks for; {@code null} when nothing. */
+  ProxyCredentials.Login login(boolean httpsUpstream) throws java.io.IOException {
+    return credentials.forProxy(httpsUpstream ? config.httpsProxy() : config.httpProxy());
   }
 
   private static Proxy proxy(String url) {

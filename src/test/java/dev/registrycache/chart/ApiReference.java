@@ -30,7 +30,9 @@ final class ApiReference {
         .append("`, ").append(spec.path("scope").asText().toLowerCase()).append("-scoped, short name `")
         .append(spec.path("names").path("shortNames").path(0).asText()).append("`. ")
         .append("The API server checks every rule in the Validation column when an object is applied; ")
-        .append("the rest (unique registry names, Secrets that exist and hold the right keys) is checked by ")
+        .append("the rest (unique registry names, Secrets that exist, hold the right keys and are in a namespace the "
+            + "operator may read, distinct ports, host paths outside system directories, a name of at most 63 "
+            + "characters) is checked by ")
         .append("the operator and reported in the status. How the fields are used: [operator.md](operator.md).\n");
     for (String part : new String[] {"spec", "status"}) {
       md.append("\n## ").append(part).append("\n\n")

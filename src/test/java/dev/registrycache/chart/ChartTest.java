@@ -33,7 +33,7 @@ class ChartTest {
     List<String> kinds = objs.stream().map(o -> o.path("kind").asText()).toList();
     assertFalse(kinds.contains("RegistryCache"), kinds.toString());
     assertFalse(kinds.contains("ServiceMonitor"), kinds.toString());
-    assertFalse(kinds.contains("Job"), "no uninstall hook without a RegistryCache of the release");
+    // Helm's template leaves hooks out: the uninstall hook runs on a real kubelet node (NodeE2EIT)
 
     ObjectNode deploy = find(objs, "Deployment", "registry-cache");
     JsonNode spec = deploy.path("spec");
@@ -47,13 +47,57 @@ class ChartTest {
     JsonNode c = pod.path("containers").get(0);
     assertEquals("ghcr.io/registry-cache/registry-cache:0.1.0", c.path("image").asText());
     assertEquals("operator", c.path("args").get(0).asText());
-    assertEquals("false", env(c, "REGISTRY_CACHE_LEADER_ELECTION"));
-    assertEquals(c.path("image").asText(), env(c, "REGISTRY_CACHE_IMAGE"), "the caches run the same image");
+    assertEquals(null, env(c, "REGISTRY_CACHE_IMAGE"), "the caches run the operator's own image, read from its pod");
+    assertEquals("metadata.name", envField(c, "REGISTRY_CACHE_POD_NAME"));
+    assertEquals("registry-cache-node", env(c, "REGISTRY_CACHE_NODE_SERVICE_ACCOUNT"));
+    assertEquals("", env(c, "REGISTRY_CACHE_CREDENTIAL_NAMESPACES"));
+    assertEquals("amd64", env(c, "REGISTRY_CACHE_IMAGE_ARCHITECTURES"));
     assertEquals("metadata.namespace",
         c.path("env").get(0).path("valueFrom").path("fieldRef").path("fieldPath").asText());
     assertTrue(c.path("securityContext").path("readOnlyRootFilesystem").asBoolean());
     assertEquals("ALL", c.path("securityContext").path("capabilities").path("drop").get(0).asText());
     find(objs, "ServiceAccount", "registry-cache");
+    find(objs, "ServiceAccount", "registry-cache-node");
+  }
+
+  private static String envField(JsonNode container, String name) {
+    for (JsonNode e : container.path("env")) {
+      if (name.equals(e.path("name").asText())) {
+        return e.path("valueFrom").path("fieldRef").path("fieldPath").asText();
+      }
+    }
+    return null;
+  }
+
+  @Test
+  void rightsGoToExactlyTheServiceAccountsThatNeedThem() throws Exception {
+    List<ObjectNode> objs = objects(Map.of("credentialNamespaces[0]", "ci", "credentialNamespaces[1]", "registry-cache"));
+    for (ObjectNode o : objs) {
+      String kind = o.path("kind").asText();
+      if (kind.equals("RoleBinding") || kind.equals("ClusterRoleBinding")) {
+        for (JsonNode subject : o.path("spec").path("subjects").isMissingNode() ? o.path("subjects") : o.path("spec").path("subjects")) {
+          assertEquals("ServiceAccount", subject.path("kind").asText(), o.path("metadata").path("name") + ": no groups");
+          assertFalse(subject.path("name").asText().equals("default"), "never the default ServiceAccount");
+        }
+      }
+      if (kind.equals("ClusterRole") && !o.path("metadata").path("name").asText().endsWith("-uninstall")) {
+        for (JsonNode rule : o.path("rules")) {
+          assertFalse(rule.path("resources").toString().contains("secrets"), "no Secret cluster-wide: " + rule);
+        }
+      }
+    }
+    ObjectNode ci = find(objs, "Role", "registry-cache-credentials");
+    assertEquals("ci", ci.path("metadata").path("namespace").asText());
+    assertEquals("[\"get\",\"list\",\"watch\"]", ci.path("rules").get(0).path("verbs").toString());
+    assertEquals(1, objs.stream().filter(o -> o.path("metadata").path("name").asText().equals("registry-cache-credentials")
+        && o.path("kind").asText().equals("Role")).count(), "the release namespace needs no second Role");
+    ObjectNode nodeBinding = find(objs, "RoleBinding", "registry-cache-node");
+    assertEquals("registry-cache-node", nodeBinding.path("subjects").get(0).path("name").asText());
+
+    RuntimeException e = assertThrows(RuntimeException.class, () -> ChartRendering.render(
+        Map.of("serviceAccount.create", false)));
+    assertTrue(e.getMessage().contains("serviceAccount.name is required"), e.getMessage());
+    assertThrows(RuntimeException.class, () -> ChartRendering.render(Map.of("nodeServiceAccount.create", false)));
   }
 
   @Test
@@ -74,7 +118,6 @@ class ChartTest {
     assertTrue(pod.path("hostNetwork").asBoolean());
     assertEquals("ClusterFirstWithHostNet", pod.path("dnsPolicy").asText());
     JsonNode c = pod.path("containers").get(0);
-    assertEquals("true", env(c, "REGISTRY_CACHE_LEADER_ELECTION"), "more than one replica elects a leader");
     assertEquals("127.0.0.1", env(c, "KUBERNETES_SERVICE_HOST"));
     assertTrue(c.path("image").asText().endsWith(":test"));
 
@@ -88,8 +131,7 @@ class ChartTest {
 
     ObjectNode cache = find(objs, "RegistryCache", "default");
     assertEquals(5055, cache.path("spec").path("port").asInt());
-    // the pre-delete uninstall hook is not part of a rendered manifest (Helm keeps hooks apart);
-    // RegistryCacheChartIT runs it on a real API server
+    // the pre-delete uninstall hook runs on a real kubelet node in NodeE2EIT
   }
 
   @Test

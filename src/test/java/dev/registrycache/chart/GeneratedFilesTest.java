@@ -1,6 +1,7 @@
 package dev.registrycache.chart;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.marcnuri.helm.Helm;
@@ -45,14 +46,22 @@ public class GeneratedFilesTest {
     compare(Path.of("docs/api-reference.md"), generated, "run mvn test -Dgenerated.update=true and commit it");
   }
 
-  /** The chart's defaults in namespace registry-cache, with the namespace and the CRD (Helm keeps CRDs apart). */
+  /**
+   * The chart's defaults in namespace registry-cache, with the namespace (labelled for Pod
+   * Security admission: the cache pods need the node's network, paths and root, i.e. the
+   * privileged level) and the CRD (Helm keeps CRDs apart). Helm's template leaves out its hooks
+   * (kubectl would run the uninstall hook at once); a kubectl uninstall needs none: deleting the
+   * CRD and the namespace ends every RegistryCache and cache pod.
+   */
   public static String renderInstallManifest() throws IOException {
     String crd = Files.readString(ChartRendering.CHART.resolve("crds").resolve(CRD_FILE));
     String rendered = new Helm(ChartRendering.CHART).template().withName(ChartRendering.RELEASE)
         .withNamespace(ChartRendering.NAMESPACE).call();
     return "# Generated from charts/registry-cache with its default values (GeneratedFilesTest); do not edit.\n"
-        + "# kubectl apply --server-side -f manifests/install.yaml\n"
+        + "# kubectl apply --server-side -f manifests/install.yaml (your image: manifests/kustomization.yaml)\n"
         + "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + ChartRendering.NAMESPACE + "\n"
+        + "  labels:\n    pod-security.kubernetes.io/enforce: privileged\n"
+        + "    pod-security.kubernetes.io/audit: privileged\n    pod-security.kubernetes.io/warn: privileged\n"
         + "---\n" + crd + (crd.endsWith("\n") ? "" : "\n")
         + (rendered.startsWith("---") ? "" : "---\n") + rendered;
   }
@@ -62,6 +71,7 @@ public class GeneratedFilesTest {
     String generated = renderInstallManifest();
     assertTrue(generated.contains("CustomResourceDefinition"), "the CRD is part of the install manifest");
     assertTrue(generated.contains("kind: Deployment"));
+    assertFalse(generated.contains("helm.sh/hook"), "no Helm hook: kubectl would run it at once");
     compare(INSTALL, generated, "run mvn test -Dgenerated.update=true and commit it");
   }
 }

@@ -161,9 +161,12 @@ class NodeE2EIT {
       } catch (RuntimeException e) {
         System.out.println("helm uninstall after the test: " + e.getMessage());
       }
-      k.resources(RegistryCache.class).withName("kit").delete();
+      try {
+        k.resources(RegistryCache.class).withName("kit").delete();
+      } catch (RuntimeException e) {
+        System.out.println("RegistryCache after the test: " + e.getMessage()); // the CRD may be gone
+      }
       k.pods().inNamespace("default").withLabel("e2e", "node").delete();
-      k.secrets().inNamespace("default").withName("quay-creds").delete();
       k.namespaces().withName(NS).delete();
     } catch (Exception e) {
       System.out.println("cleanup after the test: " + e);
@@ -208,20 +211,16 @@ class NodeE2EIT {
       Files.writeString(values, "image: {repository: \"" + image.substring(0, colon) + "\", tag: \""
           + image.substring(colon + 1) + "\"}\nhostNetwork: true\nmetrics: {port: 18090}\n"
           + "extraEnv:\n  - {name: KUBERNETES_SERVICE_HOST, value: \"127.0.0.1\"}\n"
-          + "  - {name: KUBERNETES_SERVICE_PORT, value: \"16043\"}\n"
-          + "registryCache:\n  create: true\n  name: kit\n  spec:\n    registries:\n"
-          + "      - {name: docker.io, url: \"http://127.0.0.1:15040\"}\n"
-          + "      - {name: quay.io, url: \"http://127.0.0.1:15041\", credentialsSecretRef: {namespace: default, name: quay-creds}}\n"
-          + "    storage: {hostPath: " + storage + "}\n"
-          + "    runtimes:\n      containerd: {mode: enabled, configDir: /etc/containerd-kit/certs.d}\n"
-          + "      crio: {mode: disabled}\n");
-      k.secrets().inNamespace("default").resource(new SecretBuilder().withNewMetadata().withName("quay-creds").endMetadata()
-          .withStringData(Map.of("username", "e2e", "password", "e2e-password")).build()).forceConflicts().serverSideApply();
+          + "  - {name: KUBERNETES_SERVICE_PORT, value: \"16043\"}\n");
       String kubeconfig = Files.readString(KitCluster.ADMIN_KUBECONFIG);
 
       long t0 = System.nanoTime();
       new Helm(Path.of("charts/registry-cache")).install().withName("registry-cache").withNamespace(NS)
           .createNamespace().withValuesFile(values).withKubeConfigContents(kubeconfig).call();
+      // the user's own RegistryCache, applied by hand as the README says, with credentials from a
+      // Secret in the operator's namespace
+      k.secrets().inNamespace(NS).resource(quayCredentials("e2e-password")).forceConflicts().serverSideApply();
+      k.resources(RegistryCache.class).resource(kitCache(storage)).forceConflicts().serverSideApply();
 
       // 2. the cache pod becomes Ready and the node's hosts.toml files point at it
       await("RegistryCache kit 1/1", LONG, () -> {
@@ -274,6 +273,7 @@ class NodeE2EIT {
           .filter(l -> l.startsWith("VmRSS")).findFirst().orElse("?");
       System.out.println("cache pod " + rss);
       comparePullTimes(fetched2);
+      aRotatedPasswordReachesTheCacheWithoutARestart(k);
 
       // 4. the cache pod is killed: pulls still work (containerd falls back), and it comes back
       Pod cachePod = k.pods().inNamespace(NS).withLabel("registrycache.dev/cache", "kit").list().getItems().get(0);
@@ -292,20 +292,77 @@ class NodeE2EIT {
         }
       });
 
-      // 5. uninstall: the release's RegistryCache goes first (pre-delete hook), nodes restored
+      // 5. uninstall: the hook deletes the hand-made RegistryCache, its pod restores the node
       for (String p : List.of("e2e-small2", "e2e-multi2", "e2e-quay2", "e2e-fallback")) {
         k.pods().inNamespace("default").withName(p).delete();
       }
+      long u0 = System.nanoTime();
       Helm.uninstall("registry-cache").withNamespace(NS).withKubeConfigContents(kubeconfig).call();
-      await("RegistryCaches gone", LONG, () -> k.resources(RegistryCache.class).list().getItems().isEmpty());
-      await("operator gone", LONG, () -> k.pods().inNamespace(NS).list().getItems().isEmpty());
+      System.out.printf("helm uninstall: %.1f s%n", (System.nanoTime() - u0) / 1e9);
+      assertTrue(k.resources(RegistryCache.class).list().getItems().isEmpty(), "every RegistryCache ended by the hook");
+      await("operator and cache pods gone", LONG, () -> k.pods().inNamespace(NS).list().getItems().isEmpty());
       assertEquals(before, snapshot(), "certs.d byte for byte as before the install");
       k.namespaces().withName(NS).delete();
       assertTrue(k.rbac().clusterRoles().withLabel("app.kubernetes.io/instance", "registry-cache").list().getItems().isEmpty());
       assertFalse(Files.exists(CERTS_D.resolve("_backup")), "no backup left behind");
+      // the CRD stays after helm uninstall; deleting it never waits for an operator
+      k.apiextensions().v1().customResourceDefinitions().withName("registrycaches.registrycache.dev").delete();
+      await("the CRD gone, nothing Terminating", Duration.ofSeconds(30), () -> k.apiextensions().v1()
+          .customResourceDefinitions().withName("registrycaches.registrycache.dev").get() == null);
       try (Stream<Path> files = Files.walk(storage)) {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
+    }
+  }
+
+  private static io.fabric8.kubernetes.api.model.Secret quayCredentials(String password) {
+    return new SecretBuilder().withNewMetadata().withName("quay-creds").withNamespace(NS).endMetadata()
+        .withStringData(Map.of("username", "e2e", "password", password)).build();
+  }
+
+  static RegistryCache kitCache(Path storage) {
+    return new io.fabric8.kubernetes.client.utils.KubernetesSerialization().unmarshal("apiVersion: registrycache.dev/v1alpha1\n"
+        + "kind: RegistryCache\nmetadata: {name: kit}\nspec:\n  registries:\n"
+        + "    - {name: docker.io, url: \"http://127.0.0.1:15040\"}\n"
+        + "    - {name: quay.io, url: \"http://127.0.0.1:15041\", credentialsSecretRef: {namespace: " + NS
+        + ", name: quay-creds}}\n"
+        + "  storage: {hostPath: " + storage + "}\n"
+        + "  runtimes:\n    containerd: {mode: enabled, configDir: /etc/containerd-kit/certs.d}\n"
+        + "    crio: {mode: disabled}\n", RegistryCache.class);
+  }
+
+  /**
+   * The quay.io password rotated twice in its Secret (wrong, then right again): each time the
+   * cache uses the new one for its next upstream request, within the kubelet's sync period,
+   * with the same pod (no restart, the pod template unchanged). A manifest the cache has not
+   * stored shows which password it used: refused with the wrong one, served with the right one.
+   */
+  private void aRotatedPasswordReachesTheCacheWithoutARestart(KubernetesClient k) throws Exception {
+    Pod pod = k.pods().inNamespace(NS).withLabel("registrycache.dev/cache", "kit").list().getItems().get(0);
+    String template = pod.getMetadata().getLabels().get("controller-revision-hash");
+    String uncached = "http://127.0.0.1:5000/v2/library/e2e-small/manifests/v1?ns=quay.io";
+    long r0 = System.nanoTime();
+    k.secrets().inNamespace(NS).resource(quayCredentials("not-the-password")).forceConflicts().serverSideApply();
+    int refused = await("the cache uses the wrong password (" + uncached + ")", Duration.ofSeconds(240),
+        () -> { int st = status(uncached); return st >= 400 && st != 404 ? st : null; });
+    System.out.printf("a rotated password in use after %.0f s (answer %d)%n", (System.nanoTime() - r0) / 1e9, refused);
+    long r1 = System.nanoTime();
+    k.secrets().inNamespace(NS).resource(quayCredentials("e2e-password")).forceConflicts().serverSideApply();
+    await("the cache uses the right password again", Duration.ofSeconds(240), () -> status(uncached) == 200);
+    System.out.printf("and back after %.0f s%n", (System.nanoTime() - r1) / 1e9);
+    Pod after = k.pods().inNamespace(NS).withLabel("registrycache.dev/cache", "kit").list().getItems().get(0);
+    assertEquals(pod.getMetadata().getUid(), after.getMetadata().getUid(), "the same pod: no restart");
+    assertEquals(0, after.getStatus().getContainerStatuses().get(0).getRestartCount(), "no container restart");
+    assertEquals(template, after.getMetadata().getLabels().get("controller-revision-hash"), "the same template");
+  }
+
+  private int status(String url) {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create(url)).header("Accept",
+          "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json").build(),
+          HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (Exception e) {
+      return -1;
     }
   }
 

@@ -76,13 +76,30 @@ class CacheConfigModelTest {
   }
 
   @Test
-  void theHashChangesWithTheConfigAndWithAPasswordOnly() {
+  void theHashChangesWithTheConfigButNeverWithAPassword() {
     RegistryCacheSpec spec = Specs.withRegistries(Specs.registry("quay.io", null, "team", "quay-creds"));
     String a = CacheConfigModel.of(spec, Map.of("quay.io", new RegistryCredentials("robot", "one"))).hash();
     String b = CacheConfigModel.of(spec, Map.of("quay.io", new RegistryCredentials("robot", "two"))).hash();
-    assertNotEquals(a, b, "a rotated password rolls the pods");
+    assertEquals(a, b, "a rotated password rolls nothing, and no hash of it is published on the pods");
     assertEquals(a, CacheConfigModel.of(spec, Map.of("quay.io", new RegistryCredentials("robot", "one"))).hash());
     spec.port = 5099;
     assertNotEquals(a, CacheConfigModel.of(spec, Map.of("quay.io", new RegistryCredentials("robot", "one"))).hash());
+  }
+
+  @Test
+  void theProxyIsConfigAndItsPasswordAFile() throws Exception {
+    RegistryCacheSpec spec = new RegistryCacheSpec();
+    spec.upstreamProxy = new dev.registrycache.api.v1alpha1.UpstreamProxySpec();
+    spec.upstreamProxy.httpsProxy = "http://proxy.example:3128";
+    spec.upstreamProxy.noProxy = ".internal";
+    CacheConfigModel m = CacheConfigModel.of(spec, Map.of(), new RegistryCredentials("squid", "proxy-pw"));
+    assertTrue(!m.configYaml().contains("proxy-pw"), m.configYaml());
+    CacheConfig c = load(m);
+    assertEquals("http://proxy.example:3128", c.upstreamProxy().httpsProxy());
+    assertEquals(".internal", c.upstreamProxy().noProxy());
+    assertEquals("squid", c.upstreamProxy().username());
+    assertEquals("proxy-pw", m.secretData().get(Path.of(c.upstreamProxy().passwordFile()).getFileName().toString()));
+    assertEquals(CacheConfigModel.of(spec, Map.of(), new RegistryCredentials("squid", "other")).hash(), m.hash(),
+        "the proxy's password is not in the hash either");
   }
 }

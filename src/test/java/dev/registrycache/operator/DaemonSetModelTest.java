@@ -43,14 +43,15 @@ class DaemonSetModelTest {
     assertEquals(Map.of("app.kubernetes.io/name", "registry-cache", "registrycache.dev/cache", "main"),
         ds.getSpec().getSelector().getMatchLabels());
     assertEquals("RollingUpdate", ds.getSpec().getUpdateStrategy().getType());
-    assertEquals(1, ds.getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getIntVal());
+    assertEquals("10%", ds.getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getStrVal(),
+        "a thousand nodes roll a hundred at a time");
     assertNull(ds.getSpec().getUpdateStrategy().getRollingUpdate().getMaxSurge(), "no surge (and 1.20 has no such field)");
     PodSpec pod = ds.getSpec().getTemplate().getSpec();
     assertTrue(pod.getHostNetwork());
     assertEquals("system-node-critical", pod.getPriorityClassName());
     assertEquals("Exists", pod.getTolerations().get(0).getOperator(), "tolerates every taint");
     assertEquals(Map.of("kubernetes.io/os", "linux"), pod.getNodeSelector());
-    assertEquals("registry-cache-main-node", pod.getServiceAccountName());
+    assertEquals(OperatorSettings.DEFAULT_NODE_SERVICE_ACCOUNT, pod.getServiceAccountName(), "the chart's, bound exactly");
     assertTrue(pod.getAutomountServiceAccountToken(), "the cache writes its node's state into its pod status");
     assertEquals(DaemonSetModel.TERMINATION_GRACE_SECONDS, pod.getTerminationGracePeriodSeconds());
     Container c = pod.getContainers().get(0);
@@ -64,7 +65,20 @@ class DaemonSetModelTest {
     assertEquals(List.of("ALL"), c.getSecurityContext().getCapabilities().getDrop());
     assertEquals(DaemonSetModel.CAPABILITIES, c.getSecurityContext().getCapabilities().getAdd());
     assertEquals("/var/lib/registry-cache", volume(pod, "storage").getHostPath().getPath());
-    assertEquals("/etc", volume(pod, "host-etc").getHostPath().getPath(), "detection reads the node's /etc");
+    assertNull(volume(pod, "host-etc"), "never the node's whole /etc");
+    assertEquals(Map.of("/host/etc/containerd", true, "/host/etc/containerd/certs.d", false, "/host/etc/crio", true,
+        "/host/etc/containers", true, "/host/etc/containers/registries.conf.d", false), hostMounts(c),
+        "no node known yet: both runtimes' configuration read-only, only their mirror directories writable");
+    assertTrue(pod.getHostPID(), "CRI-O may be there: it is reloaded with SIGHUP");
+    assertEquals("true", env(c, "REGISTRY_CACHE_RELOAD_CRIO"));
+    assertEquals("512Mi", c.getResources().getLimits().get("memory").toString());
+    assertEquals("256Mi", c.getResources().getRequests().get("memory").toString());
+    assertNull(c.getResources().getLimits().get("cpu"), "pulls are never throttled");
+    assertEquals("-XX:MaxRAMPercentage=25", env(c, "JDK_JAVA_OPTIONS"), "the heap from the memory limit");
+    var arch = pod.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
+        .getNodeSelectorTerms().get(0).getMatchExpressions().get(0);
+    assertEquals("kubernetes.io/arch", arch.getKey());
+    assertEquals(List.of("amd64"), arch.getValues(), "only nodes the image runs on");
     assertNull(volume(pod, "credentials"));
     assertEquals("json", env(c, "REGISTRY_CACHE_LOG_FORMAT"));
     assertEquals("/host", env(c, "REGISTRY_CACHE_HOST_ROOT"));
@@ -74,6 +88,73 @@ class DaemonSetModelTest {
     assertEquals("metadata.name", fieldPath(c, "REGISTRY_CACHE_POD_NAME"));
     assertEquals("metadata.namespace", fieldPath(c, "REGISTRY_CACHE_POD_NAMESPACE"));
     assertNull(env(c, "KUBERNETES_SERVICE_HOST"), "the operator had none to pass on");
+  }
+
+  /** Mount paths under /host, each with whether it is read-only. */
+  private static Map<String, Boolean> hostMounts(Container c) {
+    Map<String, Boolean> out = new java.util.TreeMap<>();
+    c.getVolumeMounts().stream().filter(m -> m.getMountPath().startsWith("/host/"))
+        .forEach(m -> out.put(m.getMountPath(), Boolean.TRUE.equals(m.getReadOnly())));
+    return out;
+  }
+
+  private static DaemonSet onNodes(RegistryCacheSpec spec, OperatorSettings settings, ClusterNodes.NodeFacts... nodes) {
+    RegistryCache rc = Specs.cache("main", spec);
+    return DaemonSetModel.desired(rc, settings, CacheConfigModel.of(spec, Map.of()), NodeSelection.of(rc, List.of()),
+        new ClusterNodes(List.of(nodes)));
+  }
+
+  private static ClusterNodes.NodeFacts node(String name, ClusterNodes.Runtime runtime, String... labels) {
+    Map<String, String> l = new java.util.HashMap<>(Map.of("kubernetes.io/os", "linux", "kubernetes.io/arch", "amd64"));
+    for (int i = 0; i < labels.length; i += 2) {
+      l.put(labels[i], labels[i + 1]);
+    }
+    return new ClusterNodes.NodeFacts(name, l, runtime);
+  }
+
+  @Test
+  void detectionMountsOnlyTheRuntimesTheSelectedNodesRun() {
+    RegistryCacheSpec spec = new RegistryCacheSpec();
+    PodSpec containerd = onNodes(spec, Specs.SETTINGS, node("a", ClusterNodes.Runtime.CONTAINERD),
+        node("b", ClusterNodes.Runtime.CRIO, "kubernetes.io/os", "windows")).getSpec().getTemplate().getSpec();
+    assertEquals(Map.of("/host/etc/containerd", true, "/host/etc/containerd/certs.d", false),
+        hostMounts(containerd.getContainers().get(0)), "a Windows node running CRI-O is not selected");
+    assertNull(containerd.getHostPID(), "no CRI-O: not the node's PID namespace");
+    assertNull(env(containerd.getContainers().get(0), "REGISTRY_CACHE_RELOAD_CRIO"));
+
+    PodSpec crio = onNodes(spec, Specs.SETTINGS, node("a", ClusterNodes.Runtime.CRIO)).getSpec().getTemplate().getSpec();
+    assertEquals(Map.of("/host/etc/crio", true, "/host/etc/containers", true,
+        "/host/etc/containers/registries.conf.d", false), hostMounts(crio.getContainers().get(0)));
+    assertTrue(crio.getHostPID());
+    spec.runtimes.crio.reload = false;
+    PodSpec noReload = onNodes(spec, Specs.SETTINGS, node("a", ClusterNodes.Runtime.CRIO)).getSpec().getTemplate().getSpec();
+    assertNull(noReload.getHostPID(), "reload off: the node's processes stay out of sight");
+  }
+
+  @Test
+  void controlPlaneNodesAndArchitecturesAreTheOperatorsChoice() {
+    RegistryCacheSpec spec = new RegistryCacheSpec();
+    OperatorSettings settings = Specs.SETTINGS.withControlPlaneNodes(false).withImageArchitectures(List.of("amd64", "arm64"));
+    var terms = onNodes(spec, settings).getSpec().getTemplate().getSpec().getAffinity().getNodeAffinity()
+        .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms();
+    assertEquals(1, terms.size());
+    List<String> rules = terms.get(0).getMatchExpressions().stream()
+        .map(e -> e.getKey() + " " + e.getOperator() + " " + e.getValues()).toList();
+    assertEquals(List.of("kubernetes.io/arch In [amd64, arm64]", "node-role.kubernetes.io/control-plane DoesNotExist []",
+        "node-role.kubernetes.io/master DoesNotExist []"), rules);
+    assertEquals("Exists", onNodes(spec, settings).getSpec().getTemplate().getSpec().getTolerations().get(0).getOperator(),
+        "every other taint is still tolerated");
+
+    spec.nodeSelector = Map.of("kubernetes.io/arch", "arm64");
+    assertNull(onNodes(spec, Specs.SETTINGS).getSpec().getTemplate().getSpec().getAffinity(),
+        "a selector that names the architecture is the user's choice");
+  }
+
+  @Test
+  void maxUnavailableFromTheSpec() {
+    RegistryCacheSpec spec = new RegistryCacheSpec();
+    spec.maxUnavailable = new io.fabric8.kubernetes.api.model.IntOrString(3);
+    assertEquals(3, ds(spec, Map.of()).getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getIntVal());
   }
 
   private static String fieldPath(Container c, String name) {
@@ -106,6 +187,7 @@ class DaemonSetModelTest {
     assertNull(volume(pod, "host-etc"), "no /etc when nothing is detected");
     assertEquals("/etc/containerd-kit/certs.d", volume(pod, "containerd-config").getHostPath().getPath());
     assertNull(volume(pod, "crio-config"));
+    assertEquals(Map.of("/host/etc/containerd-kit/certs.d", false), hostMounts(c), "exactly the named directory");
     assertEquals("/host/etc/containerd-kit/certs.d", env(c, "REGISTRY_CACHE_CONTAINERD_CERTS_DIR"));
     assertEquals("true", env(c, "REGISTRY_CACHE_DEFAULT_ENTRY"));
     assertTrue(c.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/host/etc/containerd-kit/certs.d")));
@@ -129,6 +211,8 @@ class DaemonSetModelTest {
     spec.upstreamProxy = new UpstreamProxySpec();
     spec.upstreamProxy.httpsProxy = "http://proxy:3128";
     spec.upstreamProxy.noProxy = ".internal";
+    spec.resources = new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+        .withLimits(Map.of("memory", new io.fabric8.kubernetes.api.model.Quantity("1Gi"))).build();
     DaemonSet ds = ds(spec, Map.of("quay.io", new RegistryCredentials("u", "p")));
     PodSpec pod = ds.getSpec().getTemplate().getSpec();
     Container c = pod.getContainers().get(0);
@@ -141,14 +225,16 @@ class DaemonSetModelTest {
     assertEquals(6001, c.getReadinessProbe().getHttpGet().getPort().getIntVal());
     assertEquals("/data/cache", volume(pod, "storage").getHostPath().getPath());
     assertEquals("registry-cache-main-credentials", volume(pod, "credentials").getSecret().getSecretName());
-    assertEquals("http://proxy:3128", env(c, "HTTPS_PROXY"));
-    assertEquals("http://proxy:3128", env(c, "https_proxy"));
-    assertEquals(".internal", env(c, "NO_PROXY"));
-    assertNull(env(c, "HTTP_PROXY"));
+    assertEquals("1Gi", c.getResources().getLimits().get("memory").toString());
+    assertNull(env(c, "HTTPS_PROXY"), "the proxy is in the config file, its password in the Secret");
+    assertTrue(c.getEnv().stream().noneMatch(e -> e.getName().toLowerCase().contains("proxy")));
     String hash = ds.getSpec().getTemplate().getMetadata().getAnnotations().get(ResourceNames.CONFIG_HASH);
     String rotated = ds(spec, Map.of("quay.io", new RegistryCredentials("u", "p2")))
         .getSpec().getTemplate().getMetadata().getAnnotations().get(ResourceNames.CONFIG_HASH);
-    assertNotEquals(hash, rotated);
+    assertEquals(hash, rotated, "a new password rolls nothing: the caches read it from the Secret's file");
+    String renamed = ds(spec, Map.of("quay.io", new RegistryCredentials("u2", "p")))
+        .getSpec().getTemplate().getMetadata().getAnnotations().get(ResourceNames.CONFIG_HASH);
+    assertNotEquals(hash, renamed, "a new user is config: the pods roll");
   }
 
   @Test
@@ -162,7 +248,7 @@ class DaemonSetModelTest {
     RegistryCache rc = Specs.cache("main", spec);
     rc.getMetadata().setCreationTimestamp("2026-01-02T00:00:00Z");
     PodSpec pod = DaemonSetModel.desired(rc, Specs.SETTINGS, CacheConfigModel.of(spec, Map.of()),
-        NodeSelection.of(rc, List.of(older, rc))).getSpec().getTemplate().getSpec();
+        NodeSelection.of(rc, List.of(older, rc)), ClusterNodes.NONE).getSpec().getTemplate().getSpec();
     assertEquals(Map.of("gpu", "true"), pod.getNodeSelector());
     var terms = pod.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
         .getNodeSelectorTerms();
@@ -170,8 +256,11 @@ class DaemonSetModelTest {
     assertEquals("zone", terms.get(0).getMatchExpressions().get(0).getKey());
     assertEquals("NotIn", terms.get(0).getMatchExpressions().get(0).getOperator());
     assertEquals(List.of("a"), terms.get(0).getMatchExpressions().get(0).getValues());
-    assertNull(ds(new RegistryCacheSpec(), Map.of()).getSpec().getTemplate().getSpec().getAffinity(),
-        "alone: no affinity");
+    assertEquals("kubernetes.io/arch", terms.get(0).getMatchExpressions().get(1).getKey(),
+        "the architectures in every term (terms are ORed)");
+    assertEquals(1, ds(new RegistryCacheSpec(), Map.of()).getSpec().getTemplate().getSpec().getAffinity()
+        .getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms().size(),
+        "alone: one term, the architectures");
   }
 
   /**

@@ -55,8 +55,10 @@ class ExamplesTest {
     spec.registries.stream().filter(r -> r.credentialsSecretRef != null)
         .forEach(r -> creds.put(r.name, new RegistryCredentials("user", "pw")));
     assertEquals(2, creds.size());
-    CacheConfigModel model = CacheConfigModel.of(spec, creds);
+    CacheConfigModel model = CacheConfigModel.of(spec, creds, new RegistryCredentials("cache", "proxy-pw"));
     CacheConfig c = load(model);
+    assertEquals("cache", c.upstreamProxy().username());
+    assertEquals("10%", spec.maxUnavailable.getStrVal());
     assertEquals(List.of("docker.io", "quay.io", "registry.k8s.io", "ghcr.io", "registry.example.com:5000"),
         c.registries().stream().map(r -> r.name()).toList());
     assertEquals("10m", c.registry("docker.io").tagTtl());
@@ -69,8 +71,7 @@ class ExamplesTest {
     assertEquals(Map.of("node-role.example.com/build", "true"), pod.getNodeSelector());
     assertEquals("node-role.example.com/build", pod.getTolerations().get(0).getKey());
     assertEquals("512Mi", pod.getContainers().get(0).getResources().getLimits().get("memory").toString());
-    assertTrue(pod.getContainers().get(0).getEnv().stream().anyMatch(e -> e.getName().equals("HTTPS_PROXY")
-        && e.getValue().equals("http://proxy.example.com:3128")), "the proxy reaches the cache's environment");
+    assertEquals("http://proxy.example.com:3128", c.upstreamProxy().httpsProxy(), "the proxy reaches the cache");
     assertTrue(pod.getVolumes().stream().anyMatch(v -> v.getHostPath() != null
         && v.getHostPath().getPath().equals("/etc/containerd/certs.d")), "containerd's configDir mounted");
   }

@@ -58,7 +58,7 @@ class RegistryCacheReconcilerTest {
     // as the command does: the client's namespace is the operator's, where the dependents' informers watch
     operatorClient = new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder(client.getConfiguration()).withNamespace(NS).build()).build();
-    operator = RegistryCacheOperator.create(operatorClient, Specs.SETTINGS, false, o -> o
+    operator = RegistryCacheOperator.create(operatorClient, Specs.SETTINGS, null, o -> o
         .withCloseClientOnStop(false)
         .withSSABasedCreateUpdateMatchForDependentResources(false)
         .withUseSSAToPatchPrimaryResource(false)
@@ -154,24 +154,29 @@ class RegistryCacheReconcilerTest {
     DaemonSet ds = await("DaemonSet", () -> daemonSet("main"));
     RegistryCache rc = get("main");
     assertEquals(rc.getMetadata().getUid(), ds.getMetadata().getOwnerReferences().get(0).getUid());
-    assertTrue(rc.getMetadata().getFinalizers().contains(ResourceNames.FINALIZER));
+    assertTrue(rc.getMetadata().getFinalizers() == null || rc.getMetadata().getFinalizers().isEmpty(),
+        "no finalizer: nothing ever waits for the operator");
     String config = client.configMaps().inNamespace(NS).withName("registry-cache-main-config").get()
         .getData().get(ResourceNames.CONFIG_FILE);
     assertTrue(config.contains("username: robot") && !config.contains("pw-1"), config);
     assertEquals("pw-1", await("credentials copy", () -> copiedPassword("main", "registry-0.password")));
-    assertNotNull(client.serviceAccounts().inNamespace(NS).withName("registry-cache-main-node").get());
+    assertEquals(OperatorSettings.DEFAULT_NODE_SERVICE_ACCOUNT,
+        ds.getSpec().getTemplate().getSpec().getServiceAccountName(), "the chart's ServiceAccount, none of its own");
 
-    Condition ready = awaitCondition("main", Conditions.READY, Conditions.NO_NODES_SELECTED);
-    assertEquals("False", ready.getStatus());
+    // no DaemonSet controller here: the DaemonSet never reports, so the status waits, without a warning
+    Condition ready = awaitCondition("main", Conditions.READY, Conditions.STARTING);
+    assertEquals("Unknown", ready.getStatus());
     assertEquals("False", condition("main", Conditions.DEGRADED).getStatus());
     assertEquals(1L, get("main").getStatus().observedGeneration);
     await("an event for every dependent created", () -> client.v1().events().inNamespace(EventRecorder.EVENTS_NAMESPACE)
         .list().getItems().stream().filter(e -> "Created".equals(e.getReason()))
-        .map(e -> e.getMessage().split(" ")[0]).distinct().count() == 4);
+        .map(e -> e.getMessage().split(" ")[0]).distinct().count() == 3);
+    assertTrue(client.v1().events().inNamespace(EventRecorder.EVENTS_NAMESPACE).list().getItems().stream()
+        .noneMatch(e -> "Warning".equals(e.getType())), "a healthy start has no warning");
   }
 
   @Test
-  void aRotatedPasswordReachesTheCopyAndTheHashAtOnce() {
+  void aRotatedPasswordReachesTheCopyAtOnceAndRollsNothing() {
     client.secrets().resource(Specs.basicSecret("team", "quay", "robot", "pw-1")).create();
     create("main", Specs.withRegistries(Specs.registry("quay.io", null, "team", "quay")));
     await("first copy", () -> "pw-1".equals(copiedPassword("main", "registry-0.password")));
@@ -180,11 +185,43 @@ class RegistryCacheReconcilerTest {
     client.secrets().resource(Specs.basicSecret("team", "quay", "robot", "pw-2")).update();
     assertEquals("pw-2", await("rotated copy (watch, not the 60 s resync)",
         () -> "pw-2".equals(copiedPassword("main", "registry-0.password")) ? "pw-2" : null));
-    assertNotEquals(before, await("new hash", () -> before.equals(hash("main")) ? null : hash("main")));
+    assertEquals(before, hash("main"), "the caches re-read the file the kubelet updates: no pod restarts");
+  }
+
+  @Test
+  void aSecretOutsideTheAllowedNamespacesIsRefusedWithItsOwnReason() {
+    client.secrets().resource(Specs.basicSecret("kube-system", "quay", "robot", "pw-1")).create();
+    drainRequests();
+    create("main", Specs.withRegistries(Specs.registry("quay.io", null, "kube-system", "quay")));
+    Condition degraded = awaitCondition("main", Conditions.DEGRADED, Conditions.SECRET_NAMESPACE_NOT_ALLOWED);
+    assertEquals("True", degraded.getStatus());
+    assertTrue(degraded.getMessage().contains("kube-system/quay") && degraded.getMessage().contains("rc-system")
+        && degraded.getMessage().contains("team"), degraded.getMessage());
+    assertNull(daemonSet("main"), "nothing deployed");
+    assertTrue(drainRequests().stream().noneMatch(r -> r.getMethod().equals("GET")
+        && r.getPath().startsWith("/api/v1/namespaces/kube-system/secrets")), "the Secret was never read");
+  }
+
+  @Test
+  void aSpecTheApiServerWouldRefuseLaterIsRefusedUpFront() {
+    RegistryCacheSpec spec = new RegistryCacheSpec();
+    spec.adminPort = spec.port;
+    create("ports", spec);
+    Condition c = awaitCondition("ports", Conditions.DEGRADED, Conditions.INVALID_SPEC);
+    assertTrue(c.getMessage().contains("port and adminPort are both 5000"), c.getMessage());
+
+    RegistryCacheSpec etc = new RegistryCacheSpec();
+    etc.storage.hostPath = "/etc/cache";
+    create("etc", etc);
+    assertTrue(awaitCondition("etc", Conditions.DEGRADED, Conditions.INVALID_SPEC).getMessage().contains("/etc"));
+    create("a".repeat(64), new RegistryCacheSpec());
+    assertTrue(awaitCondition("a".repeat(64), Conditions.DEGRADED, Conditions.INVALID_SPEC).getMessage()
+        .contains("64 characters"));
   }
 
   @Test
   void aMissingSecretIsReportedAndItsCreationRepairs() {
+    drainRequests();
     create("main", Specs.withRegistries(Specs.registry("quay.io", null, "team", "later")));
     Condition degraded = awaitCondition("main", Conditions.DEGRADED, Conditions.SECRET_NOT_FOUND);
     assertEquals("True", degraded.getStatus());
@@ -199,7 +236,7 @@ class RegistryCacheReconcilerTest {
   @Test
   void statusFollowsTheDaemonSetAndNamesTheNodesThatDoNotCache() {
     create("main", new RegistryCacheSpec());
-    awaitCondition("main", Conditions.READY, Conditions.NO_NODES_SELECTED);
+    awaitCondition("main", Conditions.READY, Conditions.STARTING);
     DaemonSet ds = daemonSet("main");
     ds.setStatus(new DaemonSetStatusBuilder().withDesiredNumberScheduled(2).withNumberReady(1)
         .withUpdatedNumberScheduled(2).withCurrentNumberScheduled(2).withNumberMisscheduled(0)
@@ -232,7 +269,7 @@ class RegistryCacheReconcilerTest {
   void theStatusIsWrittenOnlyWhenItChanges() throws Exception {
     client.secrets().resource(Specs.basicSecret("team", "quay", "robot", "pw-1")).create();
     create("main", Specs.withRegistries(Specs.registry("quay.io", null, "team", "quay")));
-    awaitCondition("main", Conditions.READY, Conditions.NO_NODES_SELECTED);
+    awaitCondition("main", Conditions.READY, Conditions.STARTING);
     Thread.sleep(1000); // let the reconciliations the creation caused finish
     drainRequests();
 
@@ -279,9 +316,11 @@ class RegistryCacheReconcilerTest {
     var expr = affinity.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms()
         .get(0).getMatchExpressions().get(0);
     assertEquals(List.of("zone", "NotIn", List.of("a")), List.of(expr.getKey(), expr.getOperator(), expr.getValues()));
-    assertNull(daemonSet("zone-a").getSpec().getTemplate().getSpec().getAffinity());
+    assertTrue(daemonSet("zone-a").getSpec().getTemplate().getSpec().getAffinity().getNodeAffinity()
+        .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms().get(0).getMatchExpressions().stream()
+        .noneMatch(e -> "NotIn".equals(e.getOperator())), "the older one leaves nothing");
 
-    // the older one goes (its finalizer releases it: no pods): the younger one keeps to itself again
+    // the older one goes: the younger one keeps to itself again
     // (that its affinity then goes is OperatorIT's: removing a field is what server-side apply does)
     client.resources(RegistryCache.class).withName("zone-a").delete();
     await("older one gone", () -> get("zone-a") == null);
@@ -289,34 +328,44 @@ class RegistryCacheReconcilerTest {
   }
 
   @Test
-  void deletingWaitsForTheCachePodsThenReleases() {
-    create("main", new RegistryCacheSpec());
-    await("DaemonSet", () -> daemonSet("main"));
-    client.pods().inNamespace(NS).resource(pod("main", "a", "node-1", true)).create();
+  void theFinalizerOfEarlierVersionsIsTakenOffEvenWhileDeleting() {
+    RegistryCache old = Specs.cache("old", new RegistryCacheSpec());
+    old.getMetadata().setFinalizers(List.of(ResourceNames.LEGACY_FINALIZER));
+    client.resources(RegistryCache.class).resource(old).create();
+    await("the legacy finalizer removed by a reconciliation", () -> {
+      RegistryCache rc = get("old");
+      return rc != null && (rc.getMetadata().getFinalizers() == null || rc.getMetadata().getFinalizers().isEmpty());
+    });
 
-    client.resources(RegistryCache.class).withName("main").delete();
-    await("DaemonSet deleted first", () -> daemonSet("main") == null);
-    RegistryCache waiting = get("main");
-    assertNotNull(waiting, "still there while a cache pod restores its node");
-    assertTrue(waiting.getMetadata().getFinalizers().contains(ResourceNames.FINALIZER));
-
-    client.pods().inNamespace(NS).withName("registry-cache-main-a").delete();
-    await("released once the pod is gone", () -> get("main") == null);
-    assertTrue(client.v1().events().inNamespace(EventRecorder.EVENTS_NAMESPACE).list().getItems().stream()
-        .anyMatch(e -> "NodesRestored".equals(e.getReason())));
+    // one being deleted while no operator ran: the next operator lets it go at start
+    operator.stop();
+    RegistryCache stuck = Specs.cache("stuck", new RegistryCacheSpec());
+    stuck.getMetadata().setFinalizers(List.of(ResourceNames.LEGACY_FINALIZER));
+    client.resources(RegistryCache.class).resource(stuck).create();
+    client.resources(RegistryCache.class).withName("stuck").delete();
+    assertNotNull(get("stuck"), "held by its finalizer");
+    start();
+    await("deleted once the finalizer is gone", () -> get("stuck") == null);
   }
 
-  /** A cache pod as the DaemonSet controller creates it and kubelet reports it. */
-  static Pod pod(String cache, String suffix, String node, boolean ready) {
+  /**
+   * A cache pod as the DaemonSet controller creates it and kubelet reports it: ready (its cache
+   * serves), with the node condition its cache writes, configured or not.
+   */
+  static Pod pod(String cache, String suffix, String node, boolean configured) {
     RegistryCache rc = Specs.cache(cache, new RegistryCacheSpec());
-    return new PodBuilder()
+    Pod p = new PodBuilder()
         .withNewMetadata().withName("registry-cache-" + cache + "-" + suffix).withNamespace(NS)
           .withLabels(ResourceNames.labels(rc)).endMetadata()
         .withNewSpec().withNodeName(node).endSpec()
         .withNewStatus().withPhase("Running")
-          .addNewCondition().withType("Ready").withStatus(ready ? "True" : "False").endCondition()
-          .addNewContainerStatus().withName(ResourceNames.CONTAINER).withReady(ready)
+          .addNewCondition().withType("Ready").withStatus("True").endCondition()
+          .addNewContainerStatus().withName(ResourceNames.CONTAINER).withReady(true)
             .withNewState().withNewRunning().endRunning().endState().endContainerStatus()
         .endStatus().build();
+    p.getStatus().getConditions().add(NodeConfiguredCondition.of(configured,
+        configured ? "mirror entries in place" : "node cannot be configured: containerd: no config_path",
+        "2026-01-01T00:00:00Z"));
+    return p;
   }
 }

@@ -13,8 +13,9 @@ import java.util.Map;
 
 /** RegistryCaches and Secrets for the operator's tests. */
 final class Specs {
+  /** Credentials may come from the namespace "team" besides the operator's own. */
   static final OperatorSettings SETTINGS = new OperatorSettings("rc-system", "example.test/registry-cache:1",
-      "IfNotPresent", "json");
+      "IfNotPresent", "json").withCredentialNamespaces(java.util.Set.of("team"));
 
   private Specs() {}
 

@@ -6,6 +6,7 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
 import java.util.ArrayList;
@@ -40,7 +41,8 @@ public class RegistryCacheSpec {
   @JsonPropertyDescription("Which container runtimes' mirror configuration to write.")
   public RuntimesSpec runtimes = new RuntimesSpec();
 
-  @JsonPropertyDescription("Nodes to run on (all Linux nodes by default).")
+  @JsonPropertyDescription("Nodes to run on (all Linux nodes by default; only nodes of the image's architectures, "
+      + "and control-plane nodes only if the operator is installed to cache there).")
   public Map<String, String> nodeSelector = new LinkedHashMap<>();
 
   @JsonPropertyDescription("Tolerations of the cache pods. Unset: tolerate every taint, as node agents do.")
@@ -50,8 +52,14 @@ public class RegistryCacheSpec {
   @Default("system-node-critical")
   public String priorityClassName = "system-node-critical";
 
-  @JsonPropertyDescription("Resources of the cache container.")
+  @JsonPropertyDescription("Resources of the cache container. Unset: requests cpu 100m and memory 256Mi, limit "
+      + "memory 512Mi; the heap is a quarter of the memory limit.")
   public ResourceRequirements resources;
+
+  @JsonPropertyDescription("How many nodes' caches may be down at once while a change rolls out: a number or a "
+      + "percentage of the selected nodes (a restarting cache only sends pulls to upstream meanwhile).")
+  @Default("10%")
+  public IntOrString maxUnavailable = new IntOrString("10%");
 
   @JsonPropertyDescription("Image of the cache pods. Unset: the operator's own image.")
   public String image;

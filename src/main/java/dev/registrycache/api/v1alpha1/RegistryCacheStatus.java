@@ -16,7 +16,8 @@ public class RegistryCacheStatus {
   @JsonPropertyDescription("Nodes selected (the DaemonSet's desired pods).")
   public Integer desiredNodes;
 
-  @JsonPropertyDescription("Nodes whose cache answers and whose runtime configuration is in place.")
+  @JsonPropertyDescription("Nodes whose cache answers and has said that their runtime uses it (its pod's "
+      + "registrycache.dev/NodeConfigured condition).")
   public Integer readyNodes;
 
   @JsonPropertyDescription("Nodes running the current spec.")
@@ -31,8 +32,12 @@ public class RegistryCacheStatus {
   @JsonPropertyDescription("Ready, Progressing and Degraded.")
   public List<Condition> conditions = new ArrayList<>();
 
-  @JsonPropertyDescription("Selected nodes that do not cache, each with the reason.")
+  @JsonPropertyDescription("Nodes that do not cache, each with the reason: at most 20, by node name "
+      + "(nodesNotCachingCount counts them all).")
   public List<NodeProblem> nodesNotCaching = new ArrayList<>();
+
+  @JsonPropertyDescription("How many nodes do not cache (selected, or left out for their architecture).")
+  public Integer nodesNotCachingCount;
 
   @Override
   public boolean equals(Object o) {
@@ -40,7 +45,8 @@ public class RegistryCacheStatus {
         && Objects.equals(desiredNodes, s.desiredNodes) && Objects.equals(readyNodes, s.readyNodes)
         && Objects.equals(updatedNodes, s.updatedNodes) && Objects.equals(ready, s.ready)
         && Objects.equals(registries, s.registries) && Objects.equals(conditions, s.conditions)
-        && Objects.equals(nodesNotCaching, s.nodesNotCaching);
+        && Objects.equals(nodesNotCaching, s.nodesNotCaching)
+        && Objects.equals(nodesNotCachingCount, s.nodesNotCachingCount);
   }
 
   @Override

@@ -18,8 +18,10 @@ public class RuntimeSpec {
   @Default(AUTO)
   public String mode = AUTO;
 
-  @JsonPropertyDescription("The runtime's mirror configuration directory on the node (containerd: its config_path, "
-      + "default /etc/containerd/certs.d; CRI-O: default /etc/containers/registries.conf.d).")
-  @Pattern("^/[^\\s]*$")
+  @JsonPropertyDescription("The runtime's mirror configuration directory on the node, the only host directory of "
+      + "the runtime the cache may write (containerd: its config_path, default /etc/containerd/certs.d, must end in "
+      + "/certs.d; CRI-O: default /etc/containers/registries.conf.d, must end in /registries.conf.d). System "
+      + "directories (/proc, /etc/kubernetes, /var/lib/kubelet, ...) are refused.")
+  @Pattern(HostPathRules.PATTERN)
   public String configDir;
 }

@@ -9,7 +9,7 @@ public class RuntimesSpec {
   public RuntimeSpec containerd = new RuntimeSpec();
 
   @JsonPropertyDescription("CRI-O and podman: a drop-in in registries.conf.d.")
-  public RuntimeSpec crio = new RuntimeSpec();
+  public CrioRuntimeSpec crio = new CrioRuntimeSpec();
 
   @JsonPropertyDescription("Also send every registry that is not mirrored through the cache (containerd _default).")
   @Default("false")

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 
-/** A Secret in any namespace. */
+/** A Secret in the operator's namespace or one of the namespaces it is allowed to read Secrets from. */
 public class SecretReference {
-  @JsonPropertyDescription("Namespace of the Secret.")
+  @JsonPropertyDescription("Namespace of the Secret: the operator's own, or one listed in its credentialNamespaces.")
   @Required
   @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
   public String namespace;

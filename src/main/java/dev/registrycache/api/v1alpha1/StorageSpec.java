@@ -8,8 +8,9 @@ import io.fabric8.generator.annotation.Pattern;
 /** The node directory the cache stores in, and its limits. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class StorageSpec {
-  @JsonPropertyDescription("Directory on each node holding the cached content.")
-  @Pattern("^/[^\\s]*$")
+  @JsonPropertyDescription("Directory on each node holding the cached content: an absolute path without . or .. "
+      + "segments, outside system directories (/, /etc, /proc, /usr, /var/lib/kubelet, ... are refused).")
+  @Pattern(HostPathRules.PATTERN)
   @Default("/var/lib/registry-cache")
   public String hostPath = "/var/lib/registry-cache";
 

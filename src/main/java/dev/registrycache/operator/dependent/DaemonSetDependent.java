@@ -20,13 +20,14 @@ public class DaemonSetDependent extends RecordedDependent<DaemonSet> {
   @Override
   protected DaemonSet desired(RegistryCache rc, Context<RegistryCache> context) {
     DesiredState state = DesiredState.of(rc, context);
-    return DaemonSetModel.desired(rc, state.operator(), state.config(), state.selection());
+    return DaemonSetModel.desired(rc, state.operator(), state.config(), state.selection(), state.nodes());
   }
 
   @Override
   String change(DaemonSet before, DaemonSet after) {
     String was = configHash(before.getSpec().getTemplate().getMetadata().getAnnotations());
     String now = configHash(after.getSpec().getTemplate().getMetadata().getAnnotations());
-    return differ(was, now) ? ": config hash " + was + " -> " + now + ", the cache pods roll one node at a time" : "";
+    return differ(was, now) ? ": config hash " + was + " -> " + now + ", the cache pods roll (at most "
+        + after.getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getValue() + " nodes at a time)" : "";
   }
 }

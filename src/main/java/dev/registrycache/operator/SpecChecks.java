@@ -1,0 +1,55 @@
+package dev.registrycache.operator;
+
+import dev.registrycache.api.v1alpha1.HostPathRules;
+import dev.registrycache.api.v1alpha1.RegistryCache;
+import dev.registrycache.api.v1alpha1.RegistryCacheSpec;
+import dev.registrycache.api.v1alpha1.RuntimeSpec;
+import java.util.Optional;
+
+/**
+ * What the CRD's schema cannot say on Kubernetes 1.20 (no rules across fields, none on
+ * {@code metadata.name}), checked before anything is applied: a failure is {@code InvalidSpec}
+ * in the status, with a message that says what to change, instead of an object the API server
+ * refuses or a cache pod that cannot start.
+ */
+final class SpecChecks {
+  /** A label value holds at most 63 characters, and the name is one ({@link ResourceNames#CACHE_LABEL}). */
+  static final int MAX_NAME = 63;
+
+  private SpecChecks() {}
+
+  static void check(RegistryCache rc) {
+    String name = rc.getMetadata().getName();
+    if (name.length() > MAX_NAME) {
+      invalid("the name has " + name.length() + " characters; a RegistryCache's name becomes a label value of its "
+          + "pods, which holds at most " + MAX_NAME);
+    }
+    RegistryCacheSpec spec = rc.effectiveSpec();
+    if (spec.port != null && spec.port.equals(spec.adminPort)) {
+      invalid("port and adminPort are both " + spec.port + ": the cache and its admin endpoints need a port each");
+    }
+    HostPathRules.storageProblem(spec.storage.hostPath)
+        .ifPresent(p -> invalid("storage.hostPath " + spec.storage.hostPath + " " + p));
+    configDir("containerd", spec.runtimes.containerd, false);
+    configDir("crio", spec.runtimes.crio, true);
+    String storage = spec.storage.hostPath + "/";
+    for (RuntimeSpec r : new RuntimeSpec[] {spec.runtimes.containerd, spec.runtimes.crio}) {
+      if (r.configDir != null && ((r.configDir + "/").startsWith(storage) || storage.startsWith(r.configDir + "/"))) {
+        invalid("storage.hostPath " + spec.storage.hostPath + " and the runtime directory " + r.configDir
+            + " overlap");
+      }
+    }
+  }
+
+  private static void configDir(String runtime, RuntimeSpec r, boolean crio) {
+    if (r.configDir == null) {
+      return;
+    }
+    Optional<String> p = HostPathRules.configDirProblem(r.configDir, crio);
+    p.ifPresent(why -> invalid("runtimes." + runtime + ".configDir " + r.configDir + " " + why));
+  }
+
+  private static void invalid(String message) {
+    throw new InvalidSpecException(Conditions.INVALID_SPEC, message);
+  }
+}
