@@ -39,7 +39,8 @@ class DocumentedSizesTest {
     Map<String, String> examples = DocumentedSizes.examples();
     assertFalse(examples.isEmpty(), "no size found in " + DocumentedSizes.sources());
     Map<String, List<String>> rows = DocumentedSizes.tableRows();
-    assertFalse(rows.isEmpty(), "no table headed " + DocumentedSizes.TABLE_HEADER + " in " + DocumentedSizes.CONFIGURATION);
+    assertFalse(rows.isEmpty(),
+        "no table headed " + DocumentedSizes.TABLE_HEADER + " in " + DocumentedSizes.CONFIGURATION);
     rows.forEach((where, sizes) -> assertFalse(sizes.isEmpty(), "a row without examples at " + where));
     assertTrue(examples.values().stream().anyMatch(w -> w.startsWith("manifests")), "examples: " + examples);
     assertTrue(examples.values().stream().anyMatch(w -> w.startsWith("docs/api-reference.md")), "CRD descriptions: "
