@@ -99,10 +99,18 @@ public final class ConfigLoader {
     }
     Path storagePath = Path.of(expandHome(storage));
     return new CacheConfig(HostPort.parse(listen), HostPort.parse(admin), storagePath,
-        Sizes.parseBytes(maxSize), Sizes.parseBytes(minFree), Sizes.parseDuration(ttl),
+        bytes("storage.maxSize", maxSize), bytes("storage.minFreeSpace", minFree), Sizes.parseDuration(ttl),
         Sizes.parseDuration(negTtl), Sizes.parseDuration(connect), Sizes.parseDuration(response),
         Sizes.parseDuration(idle), accessLog, defaultRegistry, new ArrayList<>(regs.values()),
         UpstreamProxy.resolve(u == null ? null : u.upstreamProxy(), System.getenv()));
+  }
+
+  private static long bytes(String key, String size) {
+    try {
+      return Sizes.parseBytes(size);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
+    }
   }
 
   private static String expandHome(String p) {

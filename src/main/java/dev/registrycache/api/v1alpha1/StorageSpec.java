@@ -2,6 +2,7 @@ package dev.registrycache.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.registrycache.config.Sizes;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 
@@ -14,12 +15,13 @@ public class StorageSpec {
   @Default("/var/lib/registry-cache")
   public String hostPath = "/var/lib/registry-cache";
 
-  @JsonPropertyDescription("Above this, least recently used content is evicted, e.g. 50GiB (default 20GiB).")
-  @Pattern(Durations.SIZE_PATTERN)
+  @JsonPropertyDescription("Above this, least recently used content is evicted: a Kubernetes quantity of bytes "
+      + "(50Gi, 500G, 1e12) or with a byte unit (50GiB); default 20GiB.")
+  @Pattern(Sizes.SIZE_PATTERN)
   public String maxSize;
 
-  @JsonPropertyDescription("Content is also evicted while the node's disk has less free space than this, e.g. 5GiB "
-      + "(default 1GiB).")
-  @Pattern(Durations.SIZE_PATTERN)
+  @JsonPropertyDescription("Content is also evicted while the node's disk has less free space than this, "
+      + "written as maxSize is, e.g. 5Gi (default 1GiB).")
+  @Pattern(Sizes.SIZE_PATTERN)
   public String minFreeSpace;
 }
