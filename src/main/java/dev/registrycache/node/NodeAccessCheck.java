@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 /**
  * What stands between written mirror entries and a runtime that uses them, beyond the runtime's
@@ -22,13 +23,19 @@ final class NodeAccessCheck {
    * @param crioProcessVisible whether a {@code crio} process can be signalled from here (asked only when it matters)
    */
   static List<String> problems(NodeMirrorPlan.Options o, Path hostRoot, BooleanSupplier crioProcessVisible) {
+    return problems(o, hostRoot, crioProcessVisible, NodeAccessCheck::writable);
+  }
+
+  /** @param writable whether entries can be written in a directory (a read-only mount says no) */
+  static List<String> problems(NodeMirrorPlan.Options o, Path hostRoot, BooleanSupplier crioProcessVisible,
+      Predicate<Path> writable) {
     List<String> out = new ArrayList<>();
-    if (o.containerdCertsDir() != null && !writable(o.containerdCertsDir())) {
+    if (o.containerdCertsDir() != null && !writable.test(o.containerdCertsDir())) {
       String dir = onNode(hostRoot, o.containerdCertsDir());
       out.add("containerd: its mirror directory " + dir + " cannot be written here (only the runtimes' default "
           + "mirror directories are mounted writable); set spec.runtimes.containerd.configDir: " + dir);
     }
-    if (o.registriesConfDir() != null && !writable(o.registriesConfDir())) {
+    if (o.registriesConfDir() != null && !writable.test(o.registriesConfDir())) {
       String dir = onNode(hostRoot, o.registriesConfDir());
       out.add("CRI-O: its drop-in directory " + dir + " cannot be written here; set spec.runtimes.crio.configDir: "
           + dir);

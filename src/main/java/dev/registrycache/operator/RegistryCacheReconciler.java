@@ -8,6 +8,7 @@ import dev.registrycache.operator.dependent.DaemonSetDependent;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.AggregatedOperatorException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -162,13 +163,20 @@ public class RegistryCacheReconciler implements Reconciler<RegistryCache> {
   }
 
   private static KubernetesClientException refusal(Throwable t) {
+    return causes(t).filter(c -> c instanceof KubernetesClientException k && k.getCode() >= 400 && k.getCode() < 500
+        && k.getCode() != 409 && k.getCode() != 429).map(KubernetesClientException.class::cast).findFirst().orElse(null);
+  }
+
+  /** Every cause of {@code t}, those of a failed workflow's dependents (an aggregate) included. */
+  private static java.util.stream.Stream<Throwable> causes(Throwable t) {
+    java.util.stream.Stream.Builder<Throwable> all = java.util.stream.Stream.builder();
     for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof KubernetesClientException k && k.getCode() >= 400 && k.getCode() < 500 && k.getCode() != 409
-          && k.getCode() != 429) {
-        return k;
+      all.add(c);
+      if (c instanceof AggregatedOperatorException a) {
+        a.getAggregatedExceptions().values().forEach(e -> causes(e).forEach(all::add));
       }
     }
-    return null;
+    return all.build();
   }
 
   /** The API server's own message (which names the object and the field), else the client's. */
@@ -178,11 +186,7 @@ public class RegistryCacheReconciler implements Reconciler<RegistryCache> {
   }
 
   private static InvalidSpecException find(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof InvalidSpecException i) {
-        return i;
-      }
-    }
-    return null;
+    return causes(t).filter(InvalidSpecException.class::isInstance).map(InvalidSpecException.class::cast)
+        .findFirst().orElse(null);
   }
 }
