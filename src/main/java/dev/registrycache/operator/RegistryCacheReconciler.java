@@ -20,6 +20,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +47,8 @@ import org.slf4j.LoggerFactory;
 })
 public class RegistryCacheReconciler implements Reconciler<RegistryCache> {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryCacheReconciler.class);
+  /** How old a FailedCreate event may be and still say that pods cannot be created. */
+  static final Duration FAILED_CREATE_WINDOW = Duration.ofMinutes(20);
   private final EventRecorder events;
 
   public RegistryCacheReconciler(EventRecorder events) {
@@ -140,21 +143,32 @@ public class RegistryCacheReconciler implements Reconciler<RegistryCache> {
   }
 
   /**
-   * The DaemonSet controller's last {@code FailedCreate} event, when it runs fewer pods than it
-   * should (admission or a quota refused them): read only then, from the operator's namespace.
+   * The DaemonSet controller's last {@code FailedCreate} event (admission or a quota refused its
+   * pods), read only while pods are missing: fewer than it wants, or none while its status is
+   * not current (the 1.20 controller does not update the status while creating fails). Events
+   * older than {@link #FAILED_CREATE_WINDOW} do not count: the controller retries with a backoff
+   * of up to about 17 minutes, and each retry refreshes the event.
    */
   private static String failedCreate(Context<RegistryCache> context, RegistryCache rc, DaemonSet ds, List<Pod> pods) {
-    if (ds == null || ds.getStatus() == null || ds.getStatus().getDesiredNumberScheduled() == null
-        || pods.size() >= ds.getStatus().getDesiredNumberScheduled()) {
+    if (ds == null) {
       return null;
     }
+    var s = ds.getStatus();
+    boolean current = s != null && s.getObservedGeneration() != null
+        && s.getObservedGeneration() >= (ds.getMetadata().getGeneration() == null ? 0 : ds.getMetadata().getGeneration());
+    int desired = s == null || s.getDesiredNumberScheduled() == null ? 0 : s.getDesiredNumberScheduled();
+    if (current ? pods.size() >= desired : !pods.isEmpty()) {
+      return null;
+    }
+    Instant since = Instant.now().minus(FAILED_CREATE_WINDOW);
     try {
       return context.getClient().v1().events().inNamespace(ds.getMetadata().getNamespace())
           .withField("involvedObject.name", ds.getMetadata().getName())
           .withField("involvedObject.kind", "DaemonSet")
           .withField("reason", "FailedCreate").list().getItems().stream()
           .filter(ev -> ds.getMetadata().getUid() == null || ds.getMetadata().getUid().equals(ev.getInvolvedObject().getUid()))
-          .max(Comparator.comparing(ev -> String.valueOf(ev.getLastTimestamp())))
+          .filter(ev -> ev.getLastTimestamp() != null && Instant.parse(ev.getLastTimestamp()).isAfter(since))
+          .max(Comparator.comparing(ev -> Instant.parse(ev.getLastTimestamp())))
           .map(ev -> ev.getMessage()).orElse(null);
     } catch (KubernetesClientException e) {
       LOG.warn("cannot read the events of DaemonSet {}: {}", ds.getMetadata().getName(), e.getMessage());

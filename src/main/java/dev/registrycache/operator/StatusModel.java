@@ -87,7 +87,8 @@ public final class StatusModel {
     problems.sort(Comparator.comparing(n -> n.node == null ? "" : n.node));
     List<PodState> stuck = states.stream().filter(p -> p.updated() && p.stuck()).toList();
     long starting = states.stream().filter(PodState::starting).count();
-    String failedCreate = caching + starting + problems.size() < desired ? cluster.failedCreate().get() : null;
+    String failedCreate = !dsCurrent && states.isEmpty() || caching + starting + problems.size() < desired
+        ? cluster.failedCreate().get() : null;
 
     RegistryCacheStatus st = new RegistryCacheStatus();
     st.observedGeneration = generation;

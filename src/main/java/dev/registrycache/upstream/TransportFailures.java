@@ -62,10 +62,10 @@ final class TransportFailures {
     return new UpstreamException(0, registry + ": " + message, t);
   }
 
-  /** A {@code 407} from the proxy: the cache does not authenticate to proxies. */
+  /** A {@code 407} from the proxy: it wants credentials the cache does not have, or refused the ones it sent. */
   static UpstreamException proxyWantsCredentials(String registry, Proxy proxy) {
     return new UpstreamException(0, registry + ": the proxy " + address(proxy)
-        + " asks for credentials (407); authenticating to the proxy is not supported");
+        + " asks for credentials (407): none configured, or refused (upstreamProxy username and passwordFile)");
   }
 
   /** Whether {@code e} is a failed TLS handshake or session (metrics count those apart). */

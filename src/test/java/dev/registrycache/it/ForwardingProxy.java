@@ -40,6 +40,9 @@ final class ForwardingProxy implements AutoCloseable {
   private final List<String> requestLines = new CopyOnWriteArrayList<>();
   private final Map<String, String> hosts;
   private volatile boolean wantsCredentials;
+  /** The {@code Proxy-Authorization} value accepted, or null to refuse every request while {@link #wantsCredentials}. */
+  private volatile String accepted;
+  private final List<String> authorizations = new CopyOnWriteArrayList<>();
 
   /** {@code hosts}: the hosts this proxy reaches (name or address to an IP address). */
   ForwardingProxy(Map<String, String> hosts) throws IOException {
@@ -59,6 +62,19 @@ final class ForwardingProxy implements AutoCloseable {
   /** From now on, answers every request with {@code 407 Proxy Authentication Required}. */
   void requireCredentials() {
     wantsCredentials = true;
+    accepted = null;
+  }
+
+  /** From now on, answers {@code 407} unless a request carries Basic credentials of this user and password. */
+  void requireCredentials(String user, String password) {
+    accepted = "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + password)
+        .getBytes(StandardCharsets.UTF_8));
+    wantsCredentials = true;
+  }
+
+  /** Every {@code Proxy-Authorization} value received (empty for a request without one). */
+  List<String> authorizations() {
+    return List.copyOf(authorizations);
   }
 
   /** Every request line received, e.g. {@code CONNECT registry.test:443 HTTP/1.1}. */
@@ -91,7 +107,14 @@ final class ForwardingProxy implements AutoCloseable {
       requestLines.add(requestLine);
       String[] parts = requestLine.split(" ");
       OutputStream toClient = client.getOutputStream();
-      if (wantsCredentials) {
+      String auth = "";
+      for (String line : head.substring(eol + 2).split("\r\n")) {
+        if (line.toLowerCase(Locale.ROOT).startsWith("proxy-authorization:")) {
+          auth = line.substring(line.indexOf(':') + 1).strip();
+        }
+      }
+      authorizations.add(auth);
+      if (wantsCredentials && !auth.equals(accepted)) {
         toClient.write(("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\n"
             + "Content-Length: 0\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         toClient.flush();
@@ -116,7 +139,8 @@ final class ForwardingProxy implements AutoCloseable {
         StringBuilder forwarded = new StringBuilder(parts[0] + " " + path + " " + parts[2] + "\r\n");
         for (String line : head.substring(eol + 2).split("\r\n")) {
           String name = line.substring(0, Math.max(0, line.indexOf(':'))).toLowerCase(Locale.ROOT);
-          if (!line.isEmpty() && !name.equals("connection") && !name.equals("proxy-connection")) {
+          if (!line.isEmpty() && !name.equals("connection") && !name.equals("proxy-connection")
+              && !name.equals("proxy-authorization")) {
             forwarded.append(line).append("\r\n");
           }
         }

@@ -89,6 +89,38 @@ class NoSecretsInLogsTest extends CacheTestBase {
     }
   }
 
+  /** The proxy's login, from a password file and from the proxy URL, accepted and refused: nowhere to be read. */
+  @Test
+  void theProxysLoginLeaksNothing() throws Exception {
+    ForwardingProxy proxy = closeAfter(new ForwardingProxy(java.util.Map.of("registry.test", "127.0.0.1")));
+    proxy.requireCredentials("squid", FILE_PASSWORD);
+    FakeUpstream plain = upstream();
+    plain.calledAs("registry.test"); // a name only the proxy resolves
+    Path passwordFile = Files.writeString(tmp.resolve("proxy-pw"), FILE_PASSWORD + "\n");
+    String urlWithLogin = "http://squid:" + PASSWORD + "@127.0.0.1:" + proxy.port();
+    List<String> answers = new ArrayList<>();
+    String logged;
+    try (OutputCapture capture = new OutputCapture()) {
+      CacheApplication cache = start(setup().registry("docker.io", plain.url())
+          .proxy(new dev.registrycache.config.UpstreamProxy(proxy.url(), proxy.url(), null, "squid",
+              passwordFile.toString())));
+      String digest = plain.blob(REPO, TestContent.random(2000, 63));
+      answers.add(expect(200, new CacheClient(cache.address()).get("/v2/" + REPO + "/blobs/" + digest)));
+      String other = plain.blob(REPO, TestContent.random(2000, 64));
+      CacheApplication withUrl = start(setup().registry("docker.io", plain.url())
+          .proxy(new dev.registrycache.config.UpstreamProxy(urlWithLogin, urlWithLogin, null)));
+      answers.add(expect(503, new CacheClient(withUrl.address()).get("/v2/" + REPO + "/blobs/" + other)));
+      logged = capture.text();
+    }
+    assertTrue(proxy.authorizations().contains("Basic " + basic("squid", FILE_PASSWORD)), "the login was sent");
+    String everything = logged + String.join("\n", answers);
+    assertTrue(everything.contains("proxy"), everything);
+    for (String secret : new String[] {PASSWORD, FILE_PASSWORD, basic("squid", FILE_PASSWORD),
+        basic("squid", PASSWORD), "Basic "}) {
+      assertFalse(everything.contains(secret), secret + " appears in:\n" + everything);
+    }
+  }
+
   private static String expect(int status, HttpResponse<byte[]> r) {
     String body = new String(r.body(), StandardCharsets.UTF_8);
     assertEquals(status, r.statusCode(), body);

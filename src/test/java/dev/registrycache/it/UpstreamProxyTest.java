@@ -248,10 +248,54 @@ class UpstreamProxyTest extends CacheTestBase {
         client.get("/v2/" + REPO + "/blobs/" + other + "?ns=quay.io"))) {
       assertEquals(503, r.statusCode(), body(r));
       assertTrue(body(r).contains(": the proxy 127.0.0.1:" + proxy.port()
-          + " asks for credentials (407); authenticating to the proxy is not supported"), body(r));
+          + " asks for credentials (407): none configured, or refused"), body(r));
     }
     assertEquals(List.of("CONNECT " + NAME + ":" + secure.port() + " HTTP/1.1",
         "GET " + plain.url() + blobPath(REPO, other) + " HTTP/1.1"), proxy.requestLines());
+  }
+
+  /**
+   * A proxy that wants a login gets it from {@code username} and {@code passwordFile}, on the
+   * {@code CONNECT} of a tunnel and on every plain-http request through it; the file is read
+   * again for the next connection or request, so a rotated Secret needs no restart. The
+   * credentials never reach the upstream.
+   */
+  @Test
+  void aProxyThatAsksForALoginGetsItFromThePasswordFileReadAtEveryUse() throws Exception {
+    ForwardingProxy proxy = proxy();
+    proxy.requireCredentials("squid", "pw-1");
+    FakeUpstream secure = named(https());
+    FakeUpstream plain = named(upstream());
+    java.nio.file.Path file = java.nio.file.Files.createTempFile(tmp, "proxy", ".password");
+    java.nio.file.Files.writeString(file, "pw-1\n");
+    CacheApplication cache = start(setup().registry(trustingTestCa(secure.url())).registry("quay.io", plain.url())
+        .proxy(new UpstreamProxy(proxy.url(), proxy.url(), null, "squid", file.toString())));
+    CacheClient client = new CacheClient(cache.address());
+    String tunnelled = secure.blob(REPO, TestContent.random(1000, 104));
+    String forwarded = plain.blob(REPO, TestContent.random(1000, 105));
+    assertEquals(200, client.get("/v2/" + REPO + "/blobs/" + tunnelled).statusCode());
+    assertEquals(200, client.get("/v2/" + REPO + "/blobs/" + forwarded + "?ns=quay.io").statusCode());
+
+    proxy.requireCredentials("squid", "pw-2");
+    java.nio.file.Files.writeString(file, "pw-2\n");
+    String next = plain.blob(REPO, TestContent.random(1000, 106));
+    assertEquals(200, client.get("/v2/" + REPO + "/blobs/" + next + "?ns=quay.io").statusCode(),
+        "the rotated password, without a restart");
+    assertTrue(plain.requests().stream().allMatch(r -> r.header("Proxy-Authorization") == null),
+        "the login stays with the proxy");
+    assertTrue(proxy.authorizations().stream().noneMatch(String::isEmpty), "every request carried the login");
+  }
+
+  @Test
+  void aLoginInTheProxysUrlWorksToo() throws Exception {
+    ForwardingProxy proxy = proxy();
+    proxy.requireCredentials("corp user", "p@ss:word");
+    FakeUpstream plain = named(upstream());
+    String url = "http://corp%20user:p%40ss%3Aword@127.0.0.1:" + proxy.port();
+    CacheApplication cache = start(setup().registry("docker.io", plain.url()).proxy(new UpstreamProxy(url, url, null)));
+    String digest = plain.blob(REPO, TestContent.random(1000, 107));
+    assertEquals(200, new CacheClient(cache.address()).get("/v2/" + REPO + "/blobs/" + digest).statusCode());
+    assertFalse(new UpstreamProxy(url, url, null).toString().contains("p%40ss"), "never printed");
   }
 
   @Test

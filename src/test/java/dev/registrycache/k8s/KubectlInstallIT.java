@@ -56,6 +56,10 @@ class KubectlInstallIT {
       Map<String, String> before = NodeE2EIT.snapshot();
       Path storage = Path.of("/var/tmp/registry-cache-kubectl-" + System.currentTimeMillis());
       long t0 = System.nanoTime();
+      // a fresh cluster: no CRD applied by another tool before (its fields would be another manager's)
+      k.apiextensions().v1().customResourceDefinitions().withName("registrycaches.registrycache.dev").delete();
+      await("no CRD", LONG, () -> k.apiextensions().v1().customResourceDefinitions()
+          .withName("registrycaches.registrycache.dev").get() == null);
       try {
         KitCluster.kubectl("apply", "--server-side", "-f", manifest.toString());
         await("the CRD established", LONG, () -> k.apiextensions().v1().customResourceDefinitions()

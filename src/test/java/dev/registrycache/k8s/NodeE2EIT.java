@@ -238,6 +238,10 @@ class NodeE2EIT {
           .withLabel("registrycache.dev/cache", "kit").list().getItems().stream()
           .anyMatch(p -> NodeConfiguredCondition.on(p).filter(c -> "True".equals(c.getStatus())
               && NodeConfiguredCondition.CONFIGURED.equals(c.getReason())).isPresent()));
+      assertTrue(k.v1().events().inNamespace("default").list().getItems().stream()
+          .filter(e -> "kit".equals(e.getInvolvedObject().getName()))
+          .noneMatch(e -> "Warning".equals(e.getType())), "a healthy start has no Warning event");
+      theCachePodSeesOnlyWhatItMustWrite(k, storage);
 
       // 3. pods' images come through the cache
       runPod(k, "e2e-small", "docker.io/library/e2e-small:v1");
@@ -274,6 +278,7 @@ class NodeE2EIT {
       System.out.println("cache pod " + rss);
       comparePullTimes(fetched2);
       aRotatedPasswordReachesTheCacheWithoutARestart(k);
+      aRolloutThatCannotRunIsInTheStatus(k);
 
       // 4. the cache pod is killed: pulls still work (containerd falls back), and it comes back
       Pod cachePod = k.pods().inNamespace(NS).withLabel("registrycache.dev/cache", "kit").list().getItems().get(0);
@@ -334,21 +339,25 @@ class NodeE2EIT {
   /**
    * The quay.io password rotated twice in its Secret (wrong, then right again): each time the
    * cache uses the new one for its next upstream request, within the kubelet's sync period,
-   * with the same pod (no restart, the pod template unchanged). A manifest the cache has not
-   * stored shows which password it used: refused with the wrong one, served with the right one.
+   * with the same pod (no restart, the pod template unchanged). A tag list of a repository the
+   * cache has not stored goes upstream every time, so it shows which password is in use:
+   * refused upstream with the wrong one, listed with the right one.
    */
   private void aRotatedPasswordReachesTheCacheWithoutARestart(KubernetesClient k) throws Exception {
     Pod pod = k.pods().inNamespace(NS).withLabel("registrycache.dev/cache", "kit").list().getItems().get(0);
     String template = pod.getMetadata().getLabels().get("controller-revision-hash");
-    String uncached = "http://127.0.0.1:5000/v2/library/e2e-small/manifests/v1?ns=quay.io";
+    String tags = "http://127.0.0.1:5000/v2/e2e-org/e2e-app/tags/list?ns=quay.io";
+    assertTrue(get(tags).contains("\"v1\""), "listed with the password in use: " + get(tags));
     long r0 = System.nanoTime();
     k.secrets().inNamespace(NS).resource(quayCredentials("not-the-password")).forceConflicts().serverSideApply();
-    int refused = await("the cache uses the wrong password (" + uncached + ")", Duration.ofSeconds(240),
-        () -> { int st = status(uncached); return st >= 400 && st != 404 ? st : null; });
-    System.out.printf("a rotated password in use after %.0f s (answer %d)%n", (System.nanoTime() - r0) / 1e9, refused);
+    String refused = await("the cache uses the wrong password (" + tags + ")", Duration.ofSeconds(240), () -> {
+      String answer = get(tags);
+      return answer.contains("answered 401") ? answer : null;
+    });
+    System.out.printf("a rotated password in use after %.0f s (%s)%n", (System.nanoTime() - r0) / 1e9, refused.strip());
     long r1 = System.nanoTime();
     k.secrets().inNamespace(NS).resource(quayCredentials("e2e-password")).forceConflicts().serverSideApply();
-    await("the cache uses the right password again", Duration.ofSeconds(240), () -> status(uncached) == 200);
+    await("the cache uses the right password again", Duration.ofSeconds(240), () -> get(tags).contains("\"v1\""));
     System.out.printf("and back after %.0f s%n", (System.nanoTime() - r1) / 1e9);
     Pod after = k.pods().inNamespace(NS).withLabel("registrycache.dev/cache", "kit").list().getItems().get(0);
     assertEquals(pod.getMetadata().getUid(), after.getMetadata().getUid(), "the same pod: no restart");
@@ -356,14 +365,59 @@ class NodeE2EIT {
     assertEquals(template, after.getMetadata().getLabels().get("controller-revision-hash"), "the same template");
   }
 
-  private int status(String url) {
+  private String get(String url) {
     try {
-      return http.send(HttpRequest.newBuilder(URI.create(url)).header("Accept",
-          "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json").build(),
-          HttpResponse.BodyHandlers.discarding()).statusCode();
+      return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
     } catch (Exception e) {
-      return -1;
+      return "(" + e + ")";
     }
+  }
+
+  /** Of the node, the pod mounts the storage directory and containerd's mirror directory writable, nothing else. */
+  private static void theCachePodSeesOnlyWhatItMustWrite(KubernetesClient k, Path storage) {
+    Pod pod = k.pods().inNamespace(NS).withLabel("registrycache.dev/cache", "kit").list().getItems().get(0);
+    Map<String, String> hostPaths = new TreeMap<>();
+    pod.getSpec().getVolumes().stream().filter(v -> v.getHostPath() != null)
+        .forEach(v -> hostPaths.put(v.getName(), v.getHostPath().getPath()));
+    assertEquals(Map.of("storage", storage.toString(), "containerd-config", "/etc/containerd-kit/certs.d"), hostPaths,
+        "no other host path, and never /etc");
+    assertTrue(pod.getSpec().getContainers().get(0).getSecurityContext().getReadOnlyRootFilesystem());
+    assertEquals(null, pod.getSpec().getHostPID(), "containerd only: not the node's processes");
+  }
+
+  /**
+   * A spec no node can run (an image that does not exist): the rollout is reported stuck with the
+   * node and kubelet's reason, then the old spec again and every node caches.
+   */
+  private static void aRolloutThatCannotRunIsInTheStatus(KubernetesClient k) {
+    String good = k.apps().daemonSets().inNamespace(NS).withName("registry-cache-kit").get().getSpec().getTemplate()
+        .getSpec().getContainers().get(0).getImage();
+    k.resources(RegistryCache.class).withName("kit").edit(rc -> {
+      rc.getSpec().image = good.substring(0, good.lastIndexOf(':')) + ":no-such-tag";
+      return rc;
+    });
+    RegistryCache stuck = await("Progressing RolloutStuck", LONG, () -> {
+      RegistryCache rc = k.resources(RegistryCache.class).withName("kit").get();
+      return rc.getStatus().conditions.stream().anyMatch(c -> c.getType().equals("Progressing")
+          && c.getStatus().equals("True") && c.getReason().equals("RolloutStuck")) ? rc : null;
+    });
+    var degraded = stuck.getStatus().conditions.stream().filter(c -> c.getType().equals("Degraded")).findFirst()
+        .orElseThrow();
+    assertEquals("True", degraded.getStatus());
+    assertTrue(degraded.getMessage().contains("kit-node") && degraded.getMessage().matches("(?s).*(ErrImagePull|ImagePullBackOff).*"),
+        degraded.getMessage());
+    System.out.println("a stuck rollout: " + degraded.getMessage());
+    k.resources(RegistryCache.class).withName("kit").edit(rc -> {
+      rc.getSpec().image = null;
+      return rc;
+    });
+    await("every node caches again", LONG, () -> {
+      RegistryCache rc = k.resources(RegistryCache.class).withName("kit").get();
+      return "1/1".equals(rc.getStatus().ready) && rc.getStatus().conditions.stream()
+          .anyMatch(c -> c.getType().equals("Progressing") && c.getReason().equals("UpToDate"));
+    });
+  }
+
   }
 
   /**

@@ -565,8 +565,11 @@ class OperatorIT {
     Path logFile = Files.createTempFile("operator-other", ".log");
     Process second = operatorProcess(other, KitCluster.ADMIN_KUBECONFIG, "127.0.0.1:18081", logFile);
     try {
-      String body = awaitReadyz("127.0.0.1:18081", second, logFile, 503);
-      assertTrue(body.contains("another installation") && body.contains(NS), body);
+      String body = await("/readyz says another installation acts (log " + logFile + ")", SETTLE, () -> {
+        String b = awaitReadyz("127.0.0.1:18081", second, logFile, 503);
+        return b.contains("another installation") ? b : null;
+      });
+      assertTrue(body.contains(NS), body);
       await("its log says so", SETTLE, () -> read(logFile).contains("does nothing until that one goes"));
       Thread.sleep(3000);
       assertTrue(admin.apps().daemonSets().inNamespace(other).list().getItems().isEmpty(), "it created nothing");

@@ -190,6 +190,11 @@ class StatusModelTest {
     assertTrue(condition(s, "Ready").getMessage().contains("exceeded quota"), condition(s, "Ready").getMessage());
     assertEquals(Conditions.PODS_NOT_CREATED, condition(s, "Degraded").getReason());
 
+    // the 1.20 DaemonSet controller leaves its status alone while creating pods fails
+    DaemonSet notUpdated = new DaemonSetBuilder().withNewMetadata().withGeneration(1L).endMetadata().build();
+    RegistryCacheStatus never = StatusModel.of(rc, notUpdated, List.of(), NodeSelection.of(rc, List.of()), cluster, NOW);
+    assertEquals(Conditions.PODS_NOT_CREATED, condition(never, "Ready").getReason());
+
     asked.set(0);
     StatusModel.of(rc, ds(1, 1), List.of(caching("a", "n1")), NodeSelection.of(rc, List.of()), cluster, NOW);
     assertEquals(0, asked.get(), "events are read only when pods are missing");
