@@ -63,11 +63,6 @@ public record OperatorSettings(String namespace, String image, String imagePullP
         credentialNamespaces, controlPlaneNodes, architectures);
   }
 
-  public OperatorSettings withNodeServiceAccount(String name) {
-    return new OperatorSettings(namespace, image, imagePullPolicy, logFormat, apiServerEnv, name,
-        credentialNamespaces, controlPlaneNodes, imageArchitectures);
-  }
-
   /** The variables naming the API server, from an environment such as {@link System#getenv()}. */
   public static Map<String, String> apiServerEnv(Map<String, String> environment) {
     Map<String, String> out = new LinkedHashMap<>();
