@@ -72,6 +72,8 @@ public class GeneratedFilesTest {
     assertTrue(generated.contains("CustomResourceDefinition"), "the CRD is part of the install manifest");
     assertTrue(generated.contains("kind: Deployment"));
     assertFalse(generated.contains("helm.sh/hook"), "no Helm hook: kubectl would run it at once");
+    assertTrue(generated.contains("kind: Namespace\nmetadata:\n  name: registry-cache\n  labels:\n"
+        + "    pod-security.kubernetes.io/enforce: privileged\n"), "Pod Security admission lets the cache pods in");
     compare(INSTALL, generated, "run mvn test -Dgenerated.update=true and commit it");
   }
 }

@@ -194,7 +194,7 @@ class OperatorIT {
     try {
       if (caches() != null) {
         for (String name : List.of("it", "it-missing", "it-older", "it-younger", "it-elsewhere", "it-invalid",
-            "it-refused", "it-quota")) {
+            "it-refused", "it-quota", "it-arch")) {
           caches().withName(name).delete();
         }
         await("RegistryCaches deleted", SETTLE, () -> caches().list().getItems().isEmpty());
@@ -588,6 +588,36 @@ class OperatorIT {
         second.destroyForcibly();
       }
       admin.namespaces().withName(other).delete();
+    }
+  }
+
+  /**
+   * A node whose CPU the image is not built for (a Node object as kubelet on an arm64 machine
+   * registers it; no kubelet runs it): no cache pod goes there, and the status names it.
+   */
+  @Test
+  @Order(16)
+  void nodesOfAnotherArchitectureAreLeftOutAndNamed() {
+    admin.nodes().resource(new NodeBuilder().withNewMetadata().withName("arm-ghost")
+        .withLabels(Map.of("kubernetes.io/arch", "arm64", "kubernetes.io/os", "linux",
+            "registrycache.dev/operator-it", "no-such-node-it-arch")).endMetadata().build())
+        .forceConflicts().serverSideApply();
+    try {
+      caches().resource(cache("it-arch", new RegistryCacheSpec())).create();
+      Condition degraded = await("Degraded UnsupportedArchitecture", SETTLE, () -> {
+        Condition c = condition("it-arch", "Degraded");
+        return c != null && "UnsupportedArchitecture".equals(c.getReason()) ? c : null;
+      });
+      assertTrue(degraded.getMessage().contains("arm-ghost") && degraded.getMessage().contains("amd64"),
+          degraded.getMessage());
+      NodeProblem p = caches().withName("it-arch").get().getStatus().nodesNotCaching.get(0);
+      assertEquals(List.of("arm-ghost", "UnsupportedArchitecture"), List.of(p.node, p.reason));
+      assertEquals(0, daemonSet("it-arch").getStatus() == null || daemonSet("it-arch").getStatus()
+          .getDesiredNumberScheduled() == null ? 0 : daemonSet("it-arch").getStatus().getDesiredNumberScheduled(),
+          "the DaemonSet does not select it");
+    } finally {
+      caches().withName("it-arch").delete();
+      admin.nodes().withName("arm-ghost").delete();
     }
   }
 

@@ -202,6 +202,31 @@ class RegistryCacheReconcilerTest {
         && r.getPath().startsWith("/api/v1/namespaces/kube-system/secrets")), "the Secret was never read");
   }
 
+  /**
+   * Secrets are watched only in the allowed namespaces, and the API server is asked to leave out
+   * those that never hold registry credentials (Helm's release records, ServiceAccount tokens).
+   */
+  @Test
+  void secretsAreWatchedOnlyWhereAllowedAndWithoutHelmReleasesOrTokens() throws Exception {
+    operator.stop();
+    drainRequests();
+    start();
+    List<String> secretLists = await("the Secret informers' first lists", () -> {
+      List<String> paths = drainRequests().stream().map(RecordedRequest::getPath)
+          .filter(p -> p.contains("/secrets?")).toList();
+      return paths.size() >= 2 ? paths : null;
+    });
+    for (String path : secretLists) {
+      String decoded = java.net.URLDecoder.decode(path, java.nio.charset.StandardCharsets.UTF_8);
+      assertTrue(decoded.startsWith("/api/v1/namespaces/team/secrets") || decoded.startsWith("/api/v1/namespaces/" + NS
+          + "/secrets"), "only allowed namespaces: " + decoded);
+      if (!decoded.contains("labelSelector")) { // the operator's own copies are found by their label
+        assertTrue(decoded.contains("type!=helm.sh/release.v1") && decoded.contains("type!=kubernetes.io/service-account-token"),
+            decoded);
+      }
+    }
+  }
+
   @Test
   void aSpecTheApiServerWouldRefuseLaterIsRefusedUpFront() {
     RegistryCacheSpec spec = new RegistryCacheSpec();
