@@ -542,6 +542,16 @@ class OperatorIT {
   @Test
   @Order(14)
   void aRestartedOperatorWritesNothing() throws Exception {
+    // what the tests before changed (RegistryCaches created and deleted) has settled
+    await("a status that stays as it is for 5 s", SETTLE, () -> {
+      String v = caches().withName("it").get().getMetadata().getResourceVersion();
+      try {
+        Thread.sleep(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return v.equals(caches().withName("it").get().getMetadata().getResourceVersion()) ? v : null;
+    });
     String dsVersion = daemonSet().getMetadata().getResourceVersion();
     String cmVersion = admin.configMaps().inNamespace(NS).withName("registry-cache-it-config").get()
         .getMetadata().getResourceVersion();
