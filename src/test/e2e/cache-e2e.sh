@@ -165,15 +165,16 @@ node_lifecycle() {
       --admin-listen "127.0.0.1:$((port + 1))" --storage "$work/storage2" --no-access-log \
       --configure-node --host-root "$host" >"$work/node-$mode.log" 2>&1 &
     pid=$!
+    # ready means "serves"; /status says when the node's entries are in place
     local deadline=$((SECONDS + 60))
-    until curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$((port + 1))/readyz"; do
+    until curl -sf --max-time 2 "http://127.0.0.1:$((port + 1))/status" | grep -q 'mirror entries in place'; do
       (( SECONDS < deadline )) && kill -0 "$pid" 2>/dev/null || break
       sleep 0.2
     done
     if grep -q '127.0.0.1:'"$port" "$host/etc/containerd/certs.d/docker.io/hosts.toml" \
         && grep -q 'mirror.corp.example' "$host/etc/containerd/certs.d/docker.io/hosts.toml" \
         && grep -q "127.0.0.1:$port/quay.io" "$host/etc/containers/registries.conf.d/50-registry-cache.conf"; then
-      ok "node lifecycle ($mode): entries written after readiness, admin's host kept"
+      ok "node lifecycle ($mode): entries written once the cache serves, admin's host kept"
     else
       bad "node lifecycle ($mode): entries missing"; cat "$work/node-$mode.log"
     fi
