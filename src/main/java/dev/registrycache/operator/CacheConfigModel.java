@@ -55,6 +55,16 @@ public final class CacheConfigModel {
   /** @param proxyCredentials what the upstream proxy asks for, or {@code null} */
   public static CacheConfigModel of(RegistryCacheSpec spec, Map<String, RegistryCredentials> credentials,
       RegistryCredentials proxyCredentials) {
+    return of(spec, credentials, proxyCredentials, null, null);
+  }
+
+  /**
+   * @param peerTokens the token the caches share (and the one before), or {@code null} when they
+   *     do not ask each other
+   * @param peerService the headless Service whose EndpointSlices list the ready caches
+   */
+  public static CacheConfigModel of(RegistryCacheSpec spec, Map<String, RegistryCredentials> credentials,
+      RegistryCredentials proxyCredentials, PeerTokens peerTokens, String peerService) {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("listen", "127.0.0.1:" + spec.port);
     config.put("adminListen", "127.0.0.1:" + spec.adminPort);
@@ -110,6 +120,16 @@ public final class CacheConfigModel {
       if (!p.isEmpty()) {
         config.put("upstreamProxy", p);
       }
+    }
+    if (peerTokens != null && spec.peers != null) {
+      Map<String, Object> p = new LinkedHashMap<>();
+      p.put("port", spec.peers.port);
+      p.put("service", peerService);
+      p.put("tokenFile", CREDENTIALS_MOUNT + "/" + PeerTokens.TOKEN);
+      p.put("previousTokenFile", CREDENTIALS_MOUNT + "/" + PeerTokens.PREVIOUS);
+      p.put("connectTimeout", spec.peers.connectTimeout);
+      config.put("peers", p);
+      secret.putAll(peerTokens.data());
     }
     try {
       return new CacheConfigModel(YAML.writeValueAsString(config), secret);

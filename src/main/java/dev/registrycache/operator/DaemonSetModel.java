@@ -104,6 +104,8 @@ public final class DaemonSetModel {
     env.add(fieldRef("REGISTRY_CACHE_POD_NAMESPACE", "metadata.namespace"));
     settings.apiServerEnv().forEach((k, v) -> env.add(new EnvVar(k, v, null)));
     env.add(new EnvVar("JDK_JAVA_OPTIONS", JVM_OPTIONS, null));
+    // the peer endpoint listens on the node's address (the pod's, under hostNetwork)
+    env.add(fieldRef("REGISTRY_CACHE_POD_IP", "status.podIP"));
     Set<ClusterNodes.Runtime> runtimes = nodes.runtimes(NodeSelection.selector(spec), settings.controlPlaneNodes());
     RuntimeMounts node = RuntimeMounts.of(spec, runtimes);
     volumes.addAll(node.volumes());
@@ -157,6 +159,7 @@ public final class DaemonSetModel {
                     .withProtocol("TCP").endPort()
                   .addNewPort().withName("admin").withContainerPort(spec.adminPort).withHostPort(spec.adminPort)
                     .withProtocol("TCP").endPort()
+                  .addAllToPorts(peerPorts(spec))
                   // ready = the cache serves; whether the node's runtime uses it is the pod's
                   // NodeConfigured condition, so a node that cannot be configured never stops a rollout
                   .withNewReadinessProbe()
@@ -182,6 +185,15 @@ public final class DaemonSetModel {
           .endTemplate()
         .endSpec()
         .build();
+  }
+
+  /** The peer endpoint's port, while the caches ask each other. */
+  static List<io.fabric8.kubernetes.api.model.ContainerPort> peerPorts(RegistryCacheSpec spec) {
+    if (spec.peers == null || dev.registrycache.api.v1alpha1.PeersSpec.DISABLED.equals(spec.peers.mode)) {
+      return List.of();
+    }
+    return List.of(new io.fabric8.kubernetes.api.model.ContainerPortBuilder().withName(ResourceNames.PEER_PORT)
+        .withContainerPort(spec.peers.port).withHostPort(spec.peers.port).withProtocol("TCP").build());
   }
 
   static IntOrString maxUnavailable(RegistryCacheSpec spec) {

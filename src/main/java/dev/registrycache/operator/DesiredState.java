@@ -2,11 +2,13 @@ package dev.registrycache.operator;
 
 import dev.registrycache.api.v1alpha1.RegistryCache;
 import dev.registrycache.api.v1alpha1.RegistryCacheSpec;
+import dev.registrycache.api.v1alpha1.PeersSpec;
 import dev.registrycache.api.v1alpha1.RegistrySpec;
 import dev.registrycache.api.v1alpha1.SecretReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -27,13 +29,15 @@ public final class DesiredState {
   private final CacheConfigModel config;
   private final NodeSelection selection;
   private final ClusterNodes nodes;
+  private final PeerTokens peers;
 
   private DesiredState(OperatorSettings operator, CacheConfigModel config, NodeSelection selection,
-      ClusterNodes nodes) {
+      ClusterNodes nodes, PeerTokens peers) {
     this.operator = operator;
     this.config = config;
     this.selection = selection;
     this.nodes = nodes;
+    this.peers = peers;
   }
 
   /** Set once when the operator starts (dependents are created by the framework). */
@@ -88,7 +92,11 @@ public final class DesiredState {
     }
     RegistryCredentials proxy = spec.upstreamProxy == null || spec.upstreamProxy.credentialsSecretRef == null ? null
         : credentials(client, operator, spec.upstreamProxy.credentialsSecretRef, null, "the upstream proxy's credentials");
-    return new DesiredState(operator, CacheConfigModel.of(spec, credentials, proxy), NodeSelection.of(rc, all), nodes);
+    PeerTokens peers = spec.peers == null || PeersSpec.DISABLED.equals(spec.peers.mode) ? null
+        : PeerTokens.next(client.secrets().inNamespace(operator.namespace()).withName(ResourceNames.credentialsSecret(rc))
+            .get(), Instant.now());
+    return new DesiredState(operator, CacheConfigModel.of(spec, credentials, proxy, peers, ResourceNames.peerService(rc)),
+        NodeSelection.of(rc, all), nodes, peers);
   }
 
   /**
@@ -128,5 +136,10 @@ public final class DesiredState {
 
   public ClusterNodes nodes() {
     return nodes;
+  }
+
+  /** The caches' shared token, or {@code null} when they do not ask each other. */
+  public PeerTokens peers() {
+    return peers;
   }
 }

@@ -5,6 +5,7 @@ import dev.registrycache.api.v1alpha1.RegistryCacheStatus;
 import dev.registrycache.operator.dependent.ConfigMapDependent;
 import dev.registrycache.operator.dependent.CredentialsSecretDependent;
 import dev.registrycache.operator.dependent.DaemonSetDependent;
+import dev.registrycache.operator.dependent.PeerServiceDependent;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -43,6 +44,8 @@ import org.slf4j.LoggerFactory;
     @Dependent(name = "config", type = ConfigMapDependent.class),
     @Dependent(name = "credentials", type = CredentialsSecretDependent.class,
         reconcilePrecondition = CredentialsSecretDependent.HasCredentials.class),
+    @Dependent(name = "peers", type = PeerServiceDependent.class,
+        reconcilePrecondition = PeerServiceDependent.PeersOn.class),
     @Dependent(name = "daemonset", type = DaemonSetDependent.class, dependsOn = {"config"})
 })
 public class RegistryCacheReconciler implements Reconciler<RegistryCache> {

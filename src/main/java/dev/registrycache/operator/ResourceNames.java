@@ -38,9 +38,13 @@ public final class ResourceNames {
     return base(rc) + "-credentials";
   }
 
-  public static String serviceAccount(RegistryCache rc) {
-    return base(rc) + "-node";
+  /** The headless Service whose EndpointSlices list the ready caches to each other. */
+  public static String peerService(RegistryCache rc) {
+    return base(rc) + "-peers";
   }
+
+  /** The peer port's name on the cache container and the Service. */
+  public static final String PEER_PORT = "peer";
 
   /** Labels on every dependent object (and the DaemonSet's pods). */
   public static Map<String, String> labels(RegistryCache rc) {

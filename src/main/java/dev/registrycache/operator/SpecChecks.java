@@ -28,6 +28,10 @@ final class SpecChecks {
     if (spec.port != null && spec.port.equals(spec.adminPort)) {
       invalid("port and adminPort are both " + spec.port + ": the cache and its admin endpoints need a port each");
     }
+    if (spec.peers != null && !dev.registrycache.api.v1alpha1.PeersSpec.DISABLED.equals(spec.peers.mode)
+        && (spec.peers.port.equals(spec.port) || spec.peers.port.equals(spec.adminPort))) {
+      invalid("peers.port " + spec.peers.port + " is also port or adminPort: the peer endpoint needs a port of its own");
+    }
     HostPathRules.storageProblem(spec.storage.hostPath)
         .ifPresent(p -> invalid("storage.hostPath " + spec.storage.hostPath + " " + p));
     configDir("containerd", spec.runtimes.containerd, false);

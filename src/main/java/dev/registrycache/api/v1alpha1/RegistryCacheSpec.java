@@ -35,6 +35,10 @@ public class RegistryCacheSpec {
   @Default("5001")
   public Integer adminPort = 5001;
 
+  @JsonPropertyDescription("The caches of the nodes asking each other, so that the cluster fetches each blob from "
+      + "upstream once.")
+  public PeersSpec peers = new PeersSpec();
+
   @JsonPropertyDescription("Where and how much each node stores.")
   public StorageSpec storage = new StorageSpec();
 

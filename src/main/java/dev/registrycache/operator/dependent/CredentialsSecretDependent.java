@@ -17,7 +17,8 @@ import java.util.TreeMap;
 
 /**
  * The registries' passwords, copied from the referenced Secrets into the operator's namespace
- * as files the cache reads. Exists only while some registry has credentials.
+ * as files the cache reads, and the token the caches share to ask each other. Exists only while
+ * there is any of these.
  */
 @KubernetesDependent(informer = @Informer(namespaces = Constants.WATCH_CURRENT_NAMESPACE,
     labelSelector = DependentLabels.SELECTOR))
@@ -29,8 +30,13 @@ public class CredentialsSecretDependent extends RecordedDependent<Secret> {
   @Override
   protected Secret desired(RegistryCache rc, Context<RegistryCache> context) {
     DesiredState state = DesiredState.of(rc, context);
+    var metadata = ResourceNames.metadata(rc, ResourceNames.credentialsSecret(rc), state.operator().namespace());
+    if (state.peers() != null) {
+      metadata.setAnnotations(Map.of(dev.registrycache.operator.PeerTokens.ROTATED_AT,
+          state.peers().rotatedAt().toString()));
+    }
     return new SecretBuilder()
-        .withMetadata(ResourceNames.metadata(rc, ResourceNames.credentialsSecret(rc), state.operator().namespace()))
+        .withMetadata(metadata)
         .withType("Opaque")
         .withData(base64(state.config().secretData()))
         .build();
