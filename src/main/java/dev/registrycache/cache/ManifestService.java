@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +55,7 @@ public final class ManifestService {
   private final UpstreamClient upstream;
   private final CacheMetrics metrics;
   private final Executor background;
+  /** Unknown tags and until when ({@link System#nanoTime()}: no wall-clock step moves it). */
   private final LruMap<String, Long> unknownTags = new LruMap<>(MAX_UNKNOWN_TAGS);
   private final ConcurrentHashMap<String, CompletableFuture<ManifestResult>> inFlight =
       new ConcurrentHashMap<>();
@@ -148,8 +150,26 @@ public final class ManifestService {
   }
 
   private boolean fresh(DistributionRequest req, TagEntry t) {
-    long ttl = tagTtlMillis.getOrDefault(req.registry(), config.tagTtl().toMillis());
-    return System.currentTimeMillis() - t.checkedAtMillis() < ttl;
+    return fresh(t.checkedAtMillis(), System.currentTimeMillis(), tagTtlMillis(req.registry()));
+  }
+
+  /**
+   * Whether a tag checked upstream at {@code checkedAt} is still trusted at {@code now}. A check
+   * time in the future (the clock stepped back, or the tag file came from a node whose clock is
+   * ahead) proves nothing: the tag counts as expired and is revalidated.
+   */
+  static boolean fresh(long checkedAt, long now, long ttlMillis) {
+    long age = now - checkedAt;
+    return age >= 0 && age < ttlMillis;
+  }
+
+  private long tagTtlMillis(String registry) {
+    return tagTtlMillis.getOrDefault(registry, config.tagTtl().toMillis());
+  }
+
+  /** How long a 404 for a tag is trusted: never longer than a found tag of the same registry. */
+  private long negativeTtlNanos(String registry) {
+    return TimeUnit.MILLISECONDS.toNanos(Math.min(config.negativeTtl().toMillis(), tagTtlMillis(registry)));
   }
 
   private CompletableFuture<ManifestResult> byDigest(RegistryConfig reg, DistributionRequest req)
@@ -180,7 +200,7 @@ public final class ManifestService {
     } else {
       Long until = unknownTags.get(key);
       if (until != null) {
-        if (System.currentTimeMillis() < until) {
+        if (System.nanoTime() - until < 0) {
           metrics.lookup("tag", "negative");
           return CompletableFuture.failedFuture(new OciException(ErrorCode.MANIFEST_UNKNOWN,
               describe(req) + " unknown upstream at " + reg.name() + " (remembered)"));
@@ -277,11 +297,11 @@ public final class ManifestService {
               }
               if (r.status() == 404 && !req.byDigest()) {
                 // asked with every stored type, so this 404 is about the tag, not the Accept
-                long now = System.currentTimeMillis();
+                long now = System.nanoTime();
                 if (unknownTags.size() >= MAX_UNKNOWN_TAGS / 2) {
-                  unknownTags.removeIf((k, until) -> until <= now);
+                  unknownTags.removeIf((k, until) -> until - now <= 0);
                 }
-                unknownTags.put(tagKey(req), now + config.negativeTtl().toMillis());
+                unknownTags.put(tagKey(req), now + negativeTtlNanos(req.registry()));
               }
               throw new OciException(Errors.fromStatus(r.status(), reg.name(),
                   ErrorCode.MANIFEST_UNKNOWN, describe(req)));

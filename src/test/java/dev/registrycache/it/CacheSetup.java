@@ -19,6 +19,7 @@ final class CacheSetup {
   private final List<RegistryConfig> registries = new ArrayList<>();
   private long maxSizeBytes = 1L << 30;
   private Duration tagTtl = Duration.ofMinutes(5);
+  private Duration negativeTtl = Duration.ofSeconds(30);
   private Duration idleTimeout = Duration.ofSeconds(10);
   private Duration responseTimeout = Duration.ofSeconds(10);
   private Duration connectTimeout = Duration.ofSeconds(2);
@@ -68,6 +69,11 @@ final class CacheSetup {
     return this;
   }
 
+  CacheSetup negativeTtl(Duration ttl) {
+    this.negativeTtl = ttl;
+    return this;
+  }
+
   CacheSetup idleTimeout(Duration idle) {
     this.idleTimeout = idle;
     return this;
@@ -92,7 +98,7 @@ final class CacheSetup {
     String defaultRegistry = registries.stream().anyMatch(r -> r.name().equals("docker.io"))
         ? "docker.io" : registries.get(0).name();
     return new CacheConfig(loopback, loopback, storage, maxSizeBytes, 0, tagTtl,
-        Duration.ofSeconds(30), connectTimeout, responseTimeout, idleTimeout, false,
+        negativeTtl, connectTimeout, responseTimeout, idleTimeout, false,
         defaultRegistry, List.copyOf(registries), proxy);
   }
 }
