@@ -259,7 +259,7 @@ public final class ManifestService {
             metrics.lookup("tag", "changed");
             return fetch(reg, req, known);
           }
-          String why = err != null ? "unreachable" : String.valueOf(r.status());
+          String why = err != null ? transportReason(err) : String.valueOf(r.status());
           return CompletableFuture.completedFuture(stale(reg, req, cached, why));
         }, background).thenCompose(f -> f);
   }
@@ -281,7 +281,7 @@ public final class ManifestService {
           try {
             if (err != null) {
               UpstreamException ue = unwrap(err);
-              ManifestResult s = staleFallback(reg, req, known, "unreachable");
+              ManifestResult s = staleFallback(reg, req, known, transportReason(err));
               if (s != null) {
                 return s;
               }
@@ -389,6 +389,11 @@ public final class ManifestService {
 
   private static String describe(DistributionRequest req) {
     return "manifest " + req.repository() + (req.byDigest() ? "@" : ":") + req.reference();
+  }
+
+  private static String transportReason(Throwable err) {
+    UpstreamException ue = unwrap(err);
+    return ue == null ? "unreachable" : ue.transportReason();
   }
 
   private static UpstreamException unwrap(Throwable t) {

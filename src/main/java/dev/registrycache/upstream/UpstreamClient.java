@@ -163,7 +163,7 @@ public final class UpstreamClient implements AutoCloseable {
     UpstreamException ue = cause instanceof UpstreamException u ? u
         : new UpstreamException(0, reg.name() + ": " + describe(cause), cause);
     metrics.upstreamError(reg.name(), ue.status() != 0 ? String.valueOf(ue.status())
-        : TransportFailures.isTls(ue) ? "tls" : "unreachable");
+        : TransportFailures.isTls(ue) ? "tls" : ue.transportReason());
     metrics.upstreamRequest(reg.name(), ue.status(), System.nanoTime() - t0);
     return CompletableFuture.failedFuture(ue);
   }
