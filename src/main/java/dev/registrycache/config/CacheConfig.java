@@ -22,13 +22,14 @@ public record CacheConfig(
     boolean accessLog,
     String defaultRegistry,
     List<RegistryConfig> registries,
-    UpstreamProxy upstreamProxy) {
+    UpstreamProxy upstreamProxy,
+    ClientLimits clients) {
 
   public CacheConfig(HostPort listen, HostPort adminListen, Path storagePath, long maxSizeBytes, long minFreeBytes,
       Duration tagTtl, Duration negativeTtl, Duration connectTimeout, Duration responseTimeout, Duration idleTimeout,
       boolean accessLog, String defaultRegistry, List<RegistryConfig> registries) {
     this(listen, adminListen, storagePath, maxSizeBytes, minFreeBytes, tagTtl, negativeTtl, connectTimeout,
-        responseTimeout, idleTimeout, accessLog, defaultRegistry, registries, UpstreamProxy.NONE);
+        responseTimeout, idleTimeout, accessLog, defaultRegistry, registries, UpstreamProxy.NONE, ClientLimits.DEFAULT);
   }
 
   public RegistryConfig registry(String name) {
@@ -49,7 +50,9 @@ public record CacheConfig(
         .append(" tagTtl=").append(tagTtl.toSeconds()).append("s")
         .append(" timeouts(connect/response/idle)=").append(connectTimeout.toMillis()).append('/')
         .append(responseTimeout.toMillis()).append('/').append(idleTimeout.toMillis()).append("ms")
-        .append(" defaultRegistry=").append(defaultRegistry);
+        .append(" defaultRegistry=").append(defaultRegistry)
+        .append(" clients(headerTimeout/sendTimeout/max)=").append(clients.headerTimeout().toMillis()).append("ms/")
+        .append(clients.sendTimeout().toMillis()).append("ms/").append(clients.maxConnections());
     if (upstreamProxy != null && !upstreamProxy.isNone()) {
       sb.append(" upstreamProxy=").append(upstreamProxy);
     }

@@ -26,7 +26,12 @@ public final class ConfigLoader {
   /** Values given on the command line or in the environment; null means "not given". */
   public record Overrides(
       String listen, String adminListen, String storagePath, String maxSize, Boolean accessLog,
-      List<String> registries) {
+      List<String> registries, String headerTimeout, Integer maxConnections) {
+    public Overrides(String listen, String adminListen, String storagePath, String maxSize, Boolean accessLog,
+        List<String> registries) {
+      this(listen, adminListen, storagePath, maxSize, accessLog, registries, null, null);
+    }
+
     public static Overrides none() {
       return new Overrides(null, null, null, null, null, List.of());
     }
@@ -74,6 +79,12 @@ public final class ConfigLoader {
     Boolean accessLog = o.accessLog() != null ? o.accessLog()
         : u != null && u.accessLog() != null ? u.accessLog() : d.accessLog();
     String defaultRegistry = pick(null, u == null ? null : u.defaultRegistry(), d.defaultRegistry());
+    ConfigFile.Clients uc = u == null ? null : u.clients();
+    ClientLimits clients = new ClientLimits(
+        Sizes.parseDuration(pick(o.headerTimeout(), uc == null ? null : uc.headerTimeout(), d.clients().headerTimeout())),
+        Sizes.parseDuration(pick(null, uc == null ? null : uc.sendTimeout(), d.clients().sendTimeout())),
+        o.maxConnections() != null ? o.maxConnections()
+            : uc != null && uc.maxConnections() != null ? uc.maxConnections() : d.clients().maxConnections());
 
     Map<String, RegistryConfig> regs = new LinkedHashMap<>();
     List<RegistryConfig> base = u != null && u.registries() != null ? u.registries() : d.registries();
@@ -102,7 +113,7 @@ public final class ConfigLoader {
         Sizes.parseBytes(maxSize), Sizes.parseBytes(minFree), Sizes.parseDuration(ttl),
         Sizes.parseDuration(negTtl), Sizes.parseDuration(connect), Sizes.parseDuration(response),
         Sizes.parseDuration(idle), accessLog, defaultRegistry, new ArrayList<>(regs.values()),
-        UpstreamProxy.resolve(u == null ? null : u.upstreamProxy(), System.getenv()));
+        UpstreamProxy.resolve(u == null ? null : u.upstreamProxy(), System.getenv()), clients);
   }
 
   private static String expandHome(String p) {

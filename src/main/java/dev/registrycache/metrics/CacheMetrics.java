@@ -116,6 +116,11 @@ public final class CacheMetrics {
     counter("stale_served", "registry", registry, "reason", reason).increment();
   }
 
+  /** A client connection closed by the cache: {@code header-timeout}, {@code send-timeout} or {@code limit}. */
+  public void connectionClosed(String reason) {
+    counter("connections_closed", "reason", reason).increment();
+  }
+
   public void digestMismatch(String registry) {
     counter("digest_mismatches", "registry", registry).increment();
   }

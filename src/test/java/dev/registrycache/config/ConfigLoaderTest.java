@@ -72,6 +72,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void clientLimitsFromDefaultsFileAndFlags() throws IOException {
+    assertEquals(new ClientLimits(Duration.ofSeconds(60), Duration.ofMinutes(2), 1024),
+        ConfigLoader.load(null, ConfigLoader.Overrides.none()).clients());
+    Path f = dir.resolve("clients.yaml");
+    Files.writeString(f, "clients:\n  headerTimeout: 10s\n  maxConnections: 50\n");
+    assertEquals(new ClientLimits(Duration.ofSeconds(10), Duration.ofMinutes(2), 50),
+        ConfigLoader.load(f, ConfigLoader.Overrides.none()).clients());
+    CacheConfig flags = ConfigLoader.load(f, new ConfigLoader.Overrides(null, null, null, null, null, List.of(),
+        "5s", 7));
+    assertEquals(new ClientLimits(Duration.ofSeconds(5), Duration.ofMinutes(2), 7), flags.clients());
+    Files.writeString(f, "clients:\n  maxConnections: 0\n");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(f, ConfigLoader.Overrides.none()));
+    assertTrue(e.getMessage().contains("clients.maxConnections"), e.getMessage());
+  }
+
+  @Test
   void clearErrors() throws IOException {
     Path f = dir.resolve("bad.yaml");
     Files.writeString(f, "lisen: 1.2.3.4:5\n");

@@ -1,6 +1,7 @@
 package dev.registrycache.it;
 
 import dev.registrycache.config.CacheConfig;
+import dev.registrycache.config.ClientLimits;
 import dev.registrycache.config.HostPort;
 import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.config.UpstreamProxy;
@@ -24,6 +25,7 @@ final class CacheSetup {
   private Duration responseTimeout = Duration.ofSeconds(10);
   private Duration connectTimeout = Duration.ofSeconds(2);
   private UpstreamProxy proxy = UpstreamProxy.NONE;
+  private ClientLimits clients = ClientLimits.DEFAULT;
 
   CacheSetup(Path storage) {
     this.storage = storage;
@@ -56,6 +58,11 @@ final class CacheSetup {
 
   CacheSetup proxy(UpstreamProxy p) {
     this.proxy = p;
+    return this;
+  }
+
+  CacheSetup clients(ClientLimits limits) {
+    this.clients = limits;
     return this;
   }
 
@@ -99,6 +106,6 @@ final class CacheSetup {
         ? "docker.io" : registries.get(0).name();
     return new CacheConfig(loopback, loopback, storage, maxSizeBytes, 0, tagTtl,
         negativeTtl, connectTimeout, responseTimeout, idleTimeout, false,
-        defaultRegistry, List.copyOf(registries), proxy);
+        defaultRegistry, List.copyOf(registries), proxy, clients);
   }
 }

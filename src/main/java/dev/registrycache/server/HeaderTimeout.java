@@ -1,0 +1,97 @@
+package dev.registrycache.server;
+
+import dev.registrycache.metrics.CacheMetrics;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Closes a connection that has not delivered a complete request header within the header
+ * timeout of being opened, or of its previous answer having been sent (nginx's
+ * {@code client_header_timeout}, which also bounds how long an idle keep-alive connection is
+ * kept). A client sending half a request line and then nothing, or one byte a minute, holds its
+ * connection no longer than that. While a request is being answered the clock does not run,
+ * however long the answer takes to send.
+ */
+final class HeaderTimeout extends ChannelDuplexHandler {
+  private final long timeoutNanos;
+  private final CacheMetrics metrics;
+  /** Requests whose headers arrived, and answers completely sent. */
+  private long received;
+  private long answered;
+  private ScheduledFuture<?> timer;
+
+  HeaderTimeout(Duration timeout, CacheMetrics metrics) {
+    this.timeoutNanos = timeout.toNanos();
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    if (ctx.channel().isActive()) {
+      arm(ctx);
+    }
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    if (timer == null) {
+      arm(ctx);
+    }
+    super.channelActive(ctx);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    if (msg instanceof HttpRequest) {
+      received++;
+      disarm();
+    }
+    super.channelRead(ctx, msg);
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+    if (!(msg instanceof LastHttpContent)) {
+      super.write(ctx, msg, promise);
+      return;
+    }
+    ChannelPromise p = promise.unvoid();
+    p.addListener(f -> {
+      answered++;
+      if (f.isSuccess() && answered >= received && ctx.channel().isActive()) {
+        arm(ctx); // the next request's header is due now
+      }
+    });
+    super.write(ctx, msg, p);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    disarm();
+    super.channelInactive(ctx);
+  }
+
+  private void arm(ChannelHandlerContext ctx) {
+    disarm();
+    timer = ctx.executor().schedule(() -> {
+      timer = null;
+      if (answered >= received && ctx.channel().isActive()) {
+        metrics.connectionClosed("header-timeout");
+        ctx.close();
+      }
+    }, timeoutNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void disarm() {
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
+  }
+}
