@@ -1,6 +1,7 @@
 package dev.registrycache.cache;
 
 import dev.registrycache.config.CacheConfig;
+import dev.registrycache.config.MinSpeed;
 import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.metrics.CacheMetrics;
 import dev.registrycache.oci.Digest;
@@ -195,11 +196,14 @@ public final class BlobService {
   }
 
   /**
-   * Gives up downloads without progress for the idle timeout: stalled in the body, or still
-   * waiting for upstream's first answer (a connection accepted and then left silent).
+   * Gives up downloads without progress for the idle timeout (stalled in the body, or still
+   * waiting for upstream's first answer: a connection accepted and then left silent), and those
+   * slower than {@code timeouts.minSpeed} over {@code timeouts.minSpeedTime} (an upstream that
+   * trickles a byte a second is not silent, but as stuck).
    */
   private void cancelStalled() {
     long limit = config.idleTimeout().toNanos();
+    MinSpeed floor = config.minSpeed();
     long now = System.nanoTime();
     for (InFlightBlob f : inFlight.values()) {
       InFlightBlob.State state = f.state();
@@ -209,12 +213,20 @@ public final class BlobService {
           && now - f.lastProgressNanos() > limit) {
         LOG.warn("upstream {} {} {} for more than {} ms: cancelled", f.registry(),
             waiting ? "sent no answer for" : "stalled on", f.digest(), config.idleTimeout().toMillis());
-        metrics.upstreamError(f.registry(), "stalled");
-        f.cancel(new OciError(ErrorCode.UNAVAILABLE, 504, "upstream " + f.registry()
-            + (waiting ? " did not answer for " : " stalled while sending ") + f.digest()));
-        inFlight.remove(f.digest(), f); // the next request starts afresh at once
+        giveUp(f, "stalled", (waiting ? " did not answer for " : " stalled while sending ") + f.digest());
+      } else if (floor.enabled() && f.tooSlow(now, floor.window().toNanos(), floor.bytesPerWindow())) {
+        LOG.warn("upstream {} sent {} slower than {} bytes/s over {} ms: cancelled", f.registry(), f.digest(),
+            floor.bytesPerSecond(), floor.window().toMillis());
+        giveUp(f, "slow", " sent " + f.digest() + " slower than " + floor.bytesPerSecond()
+            + " bytes/s (timeouts.minSpeed)");
       }
     }
+  }
+
+  private void giveUp(InFlightBlob f, String reason, String what) {
+    metrics.upstreamError(f.registry(), reason);
+    f.cancel(new OciError(ErrorCode.UNAVAILABLE, 504, "upstream " + f.registry() + what));
+    inFlight.remove(f.digest(), f); // the next request starts afresh at once
   }
 
   /**

@@ -39,6 +39,9 @@ public final class InFlightBlob {
   private volatile OciError failure;
   private volatile StoredBlob stored;
   private volatile long lastProgressNanos = System.nanoTime();
+  /** Where the current window of the speed check started: when, and at how many bytes. */
+  private volatile long speedWindowNanos;
+  private volatile long speedWindowBytes;
   /** Readers are notified after this many new bytes ... */
   static final long NOTIFY_BYTES = 512 * 1024;
   /** ... or after this long, whichever comes first. */
@@ -95,6 +98,23 @@ public final class InFlightBlob {
 
   public long lastProgressNanos() {
     return lastProgressNanos;
+  }
+
+  /**
+   * Whether the body came slower than {@code minBytes} per {@code windowNanos}: true when the
+   * window that started last has passed with fewer bytes than that; a window that passed with
+   * enough starts the next one. Called from one thread, periodically; never true before
+   * upstream answered or once the whole body is in.
+   */
+  boolean tooSlow(long nowNanos, long windowNanos, long minBytes) {
+    if (state != State.STREAMING || verified || nowNanos - speedWindowNanos < windowNanos) {
+      return false;
+    }
+    long w = written;
+    long got = w - speedWindowBytes;
+    speedWindowNanos = nowNanos;
+    speedWindowBytes = w;
+    return got < minBytes;
   }
 
   /** Registers a listener; it is also called once right away (state may have moved meanwhile). */
@@ -180,6 +200,7 @@ public final class InFlightBlob {
       }
       size = contentLength;
       lastProgressNanos = System.nanoTime();
+      speedWindowNanos = lastProgressNanos;
       state = State.STREAMING;
     }
     notifyListeners();

@@ -23,13 +23,15 @@ public record CacheConfig(
     String defaultRegistry,
     List<RegistryConfig> registries,
     UpstreamProxy upstreamProxy,
-    ClientLimits clients) {
+    ClientLimits clients,
+    MinSpeed minSpeed) {
 
   public CacheConfig(HostPort listen, HostPort adminListen, Path storagePath, long maxSizeBytes, long minFreeBytes,
       Duration tagTtl, Duration negativeTtl, Duration connectTimeout, Duration responseTimeout, Duration idleTimeout,
       boolean accessLog, String defaultRegistry, List<RegistryConfig> registries) {
     this(listen, adminListen, storagePath, maxSizeBytes, minFreeBytes, tagTtl, negativeTtl, connectTimeout,
-        responseTimeout, idleTimeout, accessLog, defaultRegistry, registries, UpstreamProxy.NONE, ClientLimits.DEFAULT);
+        responseTimeout, idleTimeout, accessLog, defaultRegistry, registries, UpstreamProxy.NONE, ClientLimits.DEFAULT,
+        MinSpeed.DEFAULT);
   }
 
   public RegistryConfig registry(String name) {
@@ -50,6 +52,8 @@ public record CacheConfig(
         .append(" tagTtl=").append(tagTtl.toSeconds()).append("s")
         .append(" timeouts(connect/response/idle)=").append(connectTimeout.toMillis()).append('/')
         .append(responseTimeout.toMillis()).append('/').append(idleTimeout.toMillis()).append("ms")
+        .append(" minSpeed=").append(minSpeed.enabled()
+            ? minSpeed.bytesPerSecond() + "B/s over " + minSpeed.window().toMillis() + "ms" : "off")
         .append(" defaultRegistry=").append(defaultRegistry)
         .append(" clients(headerTimeout/sendTimeout/max)=").append(clients.headerTimeout().toMillis()).append("ms/")
         .append(clients.sendTimeout().toMillis()).append("ms/").append(clients.maxConnections());

@@ -27,6 +27,9 @@ public record ConfigFile(
   /** What client connections are granted (see {@link ClientLimits}). */
   public record Clients(String headerTimeout, String sendTimeout, Integer maxConnections) {}
 
-  /** Upstream timeouts: TCP connect, until the response headers, and between two reads. */
-  public record Timeouts(String connect, String response, String idle) {}
+  /**
+   * Upstream timeouts: TCP connect, until the response headers, between two reads, and the
+   * slowest average a blob download may keep up over a window.
+   */
+  public record Timeouts(String connect, String response, String idle, String minSpeed, String minSpeedTime) {}
 }

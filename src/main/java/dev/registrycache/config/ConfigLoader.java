@@ -76,6 +76,9 @@ public final class ConfigLoader {
     String connect = pick(null, uto == null ? null : uto.connect(), d.timeouts().connect());
     String response = pick(null, uto == null ? null : uto.response(), d.timeouts().response());
     String idle = pick(null, uto == null ? null : uto.idle(), d.timeouts().idle());
+    MinSpeed minSpeed = new MinSpeed(
+        Sizes.parseBytes(pick(null, uto == null ? null : uto.minSpeed(), d.timeouts().minSpeed())),
+        Sizes.parseDuration(pick(null, uto == null ? null : uto.minSpeedTime(), d.timeouts().minSpeedTime())));
     Boolean accessLog = o.accessLog() != null ? o.accessLog()
         : u != null && u.accessLog() != null ? u.accessLog() : d.accessLog();
     String defaultRegistry = pick(null, u == null ? null : u.defaultRegistry(), d.defaultRegistry());
@@ -113,7 +116,7 @@ public final class ConfigLoader {
         Sizes.parseBytes(maxSize), Sizes.parseBytes(minFree), Sizes.parseDuration(ttl),
         Sizes.parseDuration(negTtl), Sizes.parseDuration(connect), Sizes.parseDuration(response),
         Sizes.parseDuration(idle), accessLog, defaultRegistry, new ArrayList<>(regs.values()),
-        UpstreamProxy.resolve(u == null ? null : u.upstreamProxy(), System.getenv()), clients);
+        UpstreamProxy.resolve(u == null ? null : u.upstreamProxy(), System.getenv()), clients, minSpeed);
   }
 
   private static String expandHome(String p) {

@@ -26,4 +26,13 @@ public interface BodySink {
 
   /** The transfer broke off (connection closed, read error, or {@link #onData} threw). */
   void onError(Throwable cause);
+
+  /**
+   * How long the whole body may take once the headers are in, or null for no limit (blob
+   * downloads are watched for stalls and speed by their owner instead). A body that takes
+   * longer breaks off with an {@link java.net.http.HttpTimeoutException}.
+   */
+  default java.time.Duration bodyTimeout() {
+    return null;
+  }
 }

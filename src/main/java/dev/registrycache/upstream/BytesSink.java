@@ -2,6 +2,7 @@ package dev.registrycache.upstream;
 
 import java.net.http.HttpResponse.ResponseInfo;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Arrays;
 
 /**
@@ -12,13 +13,21 @@ import java.util.Arrays;
  */
 final class BytesSink implements BodySink {
   private final int limit;
+  private final Duration bodyTimeout;
   private byte[] bytes = new byte[0];
   private int length;
   private boolean tooLarge;
   private Runnable cancel;
 
-  BytesSink(int limit) {
+  /** @param bodyTimeout how long the body may take after the headers (an upstream may not trickle) */
+  BytesSink(int limit, Duration bodyTimeout) {
     this.limit = limit;
+    this.bodyTimeout = bodyTimeout;
+  }
+
+  @Override
+  public Duration bodyTimeout() {
+    return bodyTimeout;
   }
 
   /** This sink for an answer, sized by its {@code Content-Length} when it has one. */

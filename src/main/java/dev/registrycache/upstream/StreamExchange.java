@@ -51,6 +51,8 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
   private final CompletableFuture<UpstreamAnswer> result = new CompletableFuture<>();
   private Channel channel;
   private ScheduledFuture<?> timeout;
+  /** Set when the sink limits how long its body may take. */
+  private ScheduledFuture<?> bodyTimeout;
   private UpstreamAnswer answer;
   private BodySink sink;
   private boolean informational;
@@ -190,6 +192,12 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     if (status >= 200 && status < 300 && !"HEAD".equals(request.method())) {
       try {
         sink = onSuccess.apply(answer);
+        Duration bodyLimit = sink.bodyTimeout();
+        if (bodyLimit != null) {
+          bodyTimeout = channel.eventLoop().schedule(() -> abort(new HttpTimeoutException(
+              "the answer's body did not arrive within " + bodyLimit.toMillis() + " ms")),
+              bodyLimit.toNanos(), TimeUnit.NANOSECONDS);
+        }
         sink.onStart(this::cancel);
       } catch (RuntimeException e) {
         abort(e);
@@ -221,6 +229,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     }
     if (c instanceof LastHttpContent) {
       done = true;
+      cancelBodyTimeout();
       channel.pipeline().remove(this);
       if (keepAlive && !cancelled) {
         channels.release(channel);
@@ -240,6 +249,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     Channel ch = channel;
     if (ch != null) {
       ch.eventLoop().execute(() -> {
+        cancelBodyTimeout();
         if (!done) {
           done = true;
           ch.close();
@@ -270,6 +280,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     if (timeout != null) {
       timeout.cancel(false);
     }
+    cancelBodyTimeout();
     if (channel != null) {
       channel.close();
     }
@@ -277,6 +288,13 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
       sink.onError(cause);
     }
     finish(null, cause);
+  }
+
+  private void cancelBodyTimeout() {
+    if (bodyTimeout != null) {
+      bodyTimeout.cancel(false);
+      bodyTimeout = null;
+    }
   }
 
   private void complete() {

@@ -113,7 +113,7 @@ public final class UpstreamClient implements AutoCloseable {
     // one sink per request sent; the answer that ends the exchange is the last one's
     AtomicReference<BytesSink> last = new AtomicReference<>();
     Sender collect = request -> {
-      BytesSink sink = new BytesSink(maxBytes);
+      BytesSink sink = new BytesSink(maxBytes, responseTimeout);
       last.set(sink);
       return send(reg, request, sink::forAnswer);
     };
@@ -369,7 +369,7 @@ public final class UpstreamClient implements AutoCloseable {
       }
       b.header("Authorization", basic(reg));
     }
-    BytesSink answer = new BytesSink(MAX_TOKEN_ANSWER_BYTES);
+    BytesSink answer = new BytesSink(MAX_TOKEN_ANSWER_BYTES, responseTimeout);
     return send(reg, b.build(), answer::forAnswer).thenCompose(r -> {
       if (r.statusCode() != 200) {
         metrics.upstreamError(reg.name(), "token");

@@ -89,6 +89,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void minimumDownloadSpeed() throws IOException {
+    assertEquals(new MinSpeed(10 * 1024, Duration.ofSeconds(30)), ConfigLoader.load(null, ConfigLoader.Overrides.none()).minSpeed());
+    Path f = dir.resolve("speed.yaml");
+    Files.writeString(f, "timeouts:\n  minSpeed: 1MiB\n  minSpeedTime: 10s\n");
+    MinSpeed m = ConfigLoader.load(f, ConfigLoader.Overrides.none()).minSpeed();
+    assertEquals(10L << 20, m.bytesPerWindow());
+    Files.writeString(f, "timeouts:\n  minSpeed: 0\n");
+    assertFalse(ConfigLoader.load(f, ConfigLoader.Overrides.none()).minSpeed().enabled());
+  }
+
+  @Test
   void clearErrors() throws IOException {
     Path f = dir.resolve("bad.yaml");
     Files.writeString(f, "lisen: 1.2.3.4:5\n");

@@ -3,6 +3,7 @@ package dev.registrycache.it;
 import dev.registrycache.config.CacheConfig;
 import dev.registrycache.config.ClientLimits;
 import dev.registrycache.config.HostPort;
+import dev.registrycache.config.MinSpeed;
 import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.config.UpstreamProxy;
 import java.nio.file.Path;
@@ -26,6 +27,7 @@ final class CacheSetup {
   private Duration connectTimeout = Duration.ofSeconds(2);
   private UpstreamProxy proxy = UpstreamProxy.NONE;
   private ClientLimits clients = ClientLimits.DEFAULT;
+  private MinSpeed minSpeed = MinSpeed.DEFAULT;
 
   CacheSetup(Path storage) {
     this.storage = storage;
@@ -63,6 +65,11 @@ final class CacheSetup {
 
   CacheSetup clients(ClientLimits limits) {
     this.clients = limits;
+    return this;
+  }
+
+  CacheSetup minSpeed(MinSpeed floor) {
+    this.minSpeed = floor;
     return this;
   }
 
@@ -106,6 +113,6 @@ final class CacheSetup {
         ? "docker.io" : registries.get(0).name();
     return new CacheConfig(loopback, loopback, storage, maxSizeBytes, 0, tagTtl,
         negativeTtl, connectTimeout, responseTimeout, idleTimeout, false,
-        defaultRegistry, List.copyOf(registries), proxy, clients);
+        defaultRegistry, List.copyOf(registries), proxy, clients, minSpeed);
   }
 }

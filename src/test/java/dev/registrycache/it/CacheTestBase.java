@@ -1,5 +1,6 @@
 package dev.registrycache.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -107,6 +108,25 @@ abstract class CacheTestBase {
       }
     });
     assertEquals(false, Files.exists(storedFile(digest)), "blob stored under " + digest);
+  }
+
+  /**
+   * After a download of {@code bytes} from {@code upstream} was given up: nothing stored, its
+   * single-flight entry gone, and the next pull, with upstream answering normally again, is a
+   * fresh download that succeeds.
+   */
+  void assertFetchedAfreshAfterGivingUp(CacheApplication cache, FakeUpstream upstream, String repo,
+      String digest, byte[] bytes) throws IOException {
+    assertNothingStored(digest);
+    awaitTrue("single-flight entry cleared", () -> cache.metrics().registry()
+        .find("registry_cache_downloads_in_flight").gauge().value() == 0);
+    String path = FakeUpstream.blobPath(repo, digest);
+    int fetched = upstream.count("GET", path);
+    upstream.normal(path);
+    RawHttp.Response again = RawHttp.get(cache.address(), "/v2/" + repo + "/blobs/" + digest, CacheClient.TIMEOUT);
+    assertEquals(200, again.status());
+    assertArrayEquals(bytes, again.body());
+    assertEquals(fetched + 1, upstream.count("GET", path), "a fresh download, not the given-up one");
   }
 
   /**
