@@ -10,6 +10,7 @@ import dev.registrycache.oci.OciError;
 import dev.registrycache.store.BlobIndex;
 import dev.registrycache.store.BlobStore;
 import dev.registrycache.store.BlobWriter;
+import dev.registrycache.store.StorageHealth;
 import dev.registrycache.store.StoredBlob;
 import dev.registrycache.upstream.BodySink;
 import dev.registrycache.upstream.UpstreamClient;
@@ -41,6 +42,7 @@ public final class BlobService {
   private final CacheMetrics metrics;
   private final Executor background;
   private final Runnable afterStore;
+  private final StorageHealth health;
   private final ConcurrentHashMap<Digest, InFlightBlob> inFlight = new ConcurrentHashMap<>();
 
   /** What a blob request finds. */
@@ -54,7 +56,7 @@ public final class BlobService {
 
   public BlobService(CacheConfig config, BlobStore store, BlobIndex index, UpstreamClient upstream,
       CacheMetrics metrics, ScheduledExecutorService scheduler, Executor background,
-      Runnable afterStore) {
+      Runnable afterStore, StorageHealth health) {
     this.config = config;
     this.store = store;
     this.index = index;
@@ -62,6 +64,7 @@ public final class BlobService {
     this.metrics = metrics;
     this.background = background;
     this.afterStore = afterStore;
+    this.health = health;
     scheduler.scheduleWithFixedDelay(this::cancelStalled, 1, 1, TimeUnit.SECONDS);
     scheduler.scheduleWithFixedDelay(this::publishTrickles, 50, 50, TimeUnit.MILLISECONDS);
   }
@@ -142,7 +145,9 @@ public final class BlobService {
     try {
       writer = store.create(blob.digest());
     } catch (IOException e) {
-      blob.fail(new OciError(ErrorCode.UNAVAILABLE, 500, "cannot store " + blob.digest() + ": " + e.getMessage()));
+      StorageHealth.Problem p = health.failed("creating a temp file for " + blob.digest(), e);
+      blob.fail(new OciError(ErrorCode.UNAVAILABLE, 503, "the cache cannot store " + blob.digest() + " ("
+          + p.label() + "); fetch it from upstream"));
       inFlight.remove(blob.digest(), blob);
       return;
     }
@@ -269,6 +274,7 @@ public final class BlobService {
       try {
         blob.write(bytes);
       } catch (IOException e) {
+        health.failed("writing " + blob.digest(), e);
         blob.fail(new OciError(ErrorCode.UNAVAILABLE, 502, "download of " + blob.digest() + " failed: " + e.getMessage()));
         throw e;
       }
@@ -301,8 +307,15 @@ public final class BlobService {
     }
 
     private void store() {
-      StoredBlob s = blob.commit();
+      StoredBlob s;
+      try {
+        s = blob.commit();
+      } catch (IOException e) {
+        health.failed("storing " + blob.digest(), e);
+        return;
+      }
       if (s != null) {
+        health.succeeded();
         index.add(s);
         afterStore.run();
       }

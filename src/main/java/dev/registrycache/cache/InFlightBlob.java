@@ -266,9 +266,10 @@ public final class InFlightBlob {
   /**
    * Syncs the verified file and renames it into the store (slow: never on an event loop).
    *
-   * @return the stored blob; on any problem the download is failed and null returned
+   * @return the stored blob, or null when the download was given up meanwhile
+   * @throws IOException when the file could not be stored (the download has failed then)
    */
-  StoredBlob commit() {
+  StoredBlob commit() throws IOException {
     synchronized (this) {
       if (state != State.STREAMING || !verified) {
         return null; // cancelled meanwhile
@@ -281,7 +282,7 @@ public final class InFlightBlob {
       s = writer.commit(); // verifies again, syncs, renames
     } catch (IOException e) {
       fail(new OciError(ErrorCode.UNAVAILABLE, 500, "storing " + digest + " failed: " + e.getMessage()), true);
-      return null;
+      throw e;
     }
     synchronized (this) {
       stored = s;

@@ -12,9 +12,11 @@ import dev.registrycache.oci.ManifestDocument;
 import dev.registrycache.oci.MediaTypes;
 import dev.registrycache.oci.OciError;
 import dev.registrycache.oci.OciException;
+import dev.registrycache.store.DigestMismatchException;
 import dev.registrycache.store.LruMap;
 import dev.registrycache.store.ManifestStore;
 import dev.registrycache.store.ManifestStore.CachedManifest;
+import dev.registrycache.store.StorageHealth;
 import dev.registrycache.store.TagEntry;
 import dev.registrycache.store.TagStore;
 import dev.registrycache.upstream.UpstreamClient;
@@ -55,6 +57,7 @@ public final class ManifestService {
   private final UpstreamClient upstream;
   private final CacheMetrics metrics;
   private final Executor background;
+  private final StorageHealth health;
   /** Unknown tags and until when ({@link System#nanoTime()}: no wall-clock step moves it). */
   private final LruMap<String, Long> unknownTags = new LruMap<>(MAX_UNKNOWN_TAGS);
   private final ConcurrentHashMap<String, CompletableFuture<ManifestResult>> inFlight =
@@ -63,13 +66,14 @@ public final class ManifestService {
   private final java.util.Map<String, Long> tagTtlMillis = new java.util.HashMap<>();
 
   public ManifestService(CacheConfig config, ManifestStore manifests, TagStore tags,
-      UpstreamClient upstream, CacheMetrics metrics, Executor background) {
+      UpstreamClient upstream, CacheMetrics metrics, Executor background, StorageHealth health) {
     this.config = config;
     this.manifests = manifests;
     this.tags = tags;
     this.upstream = upstream;
     this.metrics = metrics;
     this.background = background;
+    this.health = health;
     for (RegistryConfig r : config.registries()) {
       if (r.tagTtl() != null) {
         tagTtlMillis.put(r.name(), dev.registrycache.config.Sizes.parseDuration(r.tagTtl()).toMillis());
@@ -355,7 +359,20 @@ public final class ManifestService {
       doc = ManifestDocument.parse(body); // throws MANIFEST_INVALID
     }
     String type = mediaType(r.header("Content-Type"), doc);
-    CachedManifest m = manifests.put(computed, type, body);
+    CachedManifest m;
+    try {
+      m = manifests.put(computed, type, body);
+      health.succeeded();
+    } catch (DigestMismatchException e) {
+      metrics.digestMismatch(reg.name());
+      throw new OciException(new OciError(ErrorCode.DIGEST_INVALID, 502, reg.name() + " sent " + describe(req)
+          + " whose payload does not match its digest; not cached"));
+    } catch (IOException e) {
+      // upstream's answer is good: the client gets it, only the cache goes without
+      StorageHealth.Problem p = health.failed("storing manifest " + computed, e);
+      metrics.servedUnstored("manifest", p.label());
+      return new ManifestResult(new CachedManifest(computed, type, body), "miss");
+    }
     tags.markRepository(req.registry(), req.repository());
     if (!req.byDigest()) {
       storeTag(req, new TagEntry(computed, type, body.length, System.currentTimeMillis()));
@@ -379,7 +396,7 @@ public final class ManifestService {
     try {
       tags.put(req.registry(), req.repository(), req.reference(), e);
     } catch (IOException ex) {
-      LOG.warn("could not record tag {}:{}: {}", req.qualifiedName(), req.reference(), ex.toString());
+      health.failed("recording tag " + req.qualifiedName() + ":" + req.reference(), ex);
     }
   }
 

@@ -126,11 +126,14 @@ public final class BlobIndex {
     blobBytes.addAndGet(blob.size() - (old == null ? 0 : old.size()));
   }
 
-  /** Drops a blob the disk no longer has (deleted behind our back). */
+  /**
+   * Drops a blob the disk no longer has (deleted behind our back), with what belonged to it (as
+   * if evicted).
+   */
   public void forget(Digest digest) {
     Entry old = entries.remove(digest);
     if (old != null) {
-      blobBytes.addAndGet(-old.size());
+      gone(digest, old);
     }
   }
 
@@ -194,17 +197,10 @@ public final class BlobIndex {
         continue;
       }
       if (entries.remove(d, e)) {
-        blobBytes.addAndGet(-e.size());
         free = free > Long.MAX_VALUE - e.size() ? Long.MAX_VALUE : free + e.size();
         evictions.incrementAndGet();
         evicted.add(d);
-        for (Consumer<Digest> l : evictionListeners) {
-          try {
-            l.accept(d);
-          } catch (RuntimeException ex) {
-            LOG.warn("collecting what belonged to {} failed: {}", d, ex.toString());
-          }
-        }
+        gone(d, e);
       }
     }
     if (!evicted.isEmpty()) {
@@ -212,6 +208,35 @@ public final class BlobIndex {
           totalBytes(), entries.size());
     }
     return evicted;
+  }
+
+  /** Accounts for a blob that left the index, and tells the listeners. */
+  private void gone(Digest d, Entry e) {
+    blobBytes.addAndGet(-e.size());
+    for (Consumer<Digest> l : evictionListeners) {
+      try {
+        l.accept(d);
+      } catch (RuntimeException ex) {
+        LOG.warn("collecting what belonged to {} failed: {}", d, ex.toString());
+      }
+    }
+  }
+
+  /**
+   * Forgets every blob whose file is gone (the storage directory was removed or emptied behind
+   * our back), with what belonged to it, as if evicted.
+   *
+   * @return how many were forgotten
+   */
+  public int dropMissing() {
+    int n = 0;
+    for (Entry e : entries.values()) {
+      if (!Files.exists(e.blob().path()) && entries.remove(e.blob().digest(), e)) {
+        gone(e.blob().digest(), e);
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Writes last-use times back as file mtimes (hourly granularity), for the next start. */

@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -23,18 +24,41 @@ import org.slf4j.LoggerFactory;
 /**
  * Blobs under {@code ROOT/blobs/ALG/XX/HEX}, written through {@code ROOT/tmp/} (same file
  * system, so the final rename is atomic). Temp files left by a crash are removed at start-up.
+ * Directories removed while the store is in use (a node clean-up) are made again when needed.
  */
 public final class FileSystemBlobStore implements BlobStore {
   private static final Logger LOG = LoggerFactory.getLogger(FileSystemBlobStore.class);
+  private final Path root;
   private final Path blobs;
   private final Path tmp;
 
   public FileSystemBlobStore(Path root) throws IOException {
+    this.root = root;
     this.blobs = root.resolve("blobs");
     this.tmp = root.resolve("tmp");
     Files.createDirectories(blobs);
     Files.createDirectories(tmp);
     cleanTemp();
+  }
+
+  /**
+   * Makes the store's directories again if they were removed.
+   *
+   * @return true when some were missing (blobs stored before are then gone too)
+   */
+  public boolean restoreLayout() throws IOException {
+    boolean missing = !Files.isDirectory(blobs) || !Files.isDirectory(tmp);
+    if (missing) {
+      Files.createDirectories(blobs);
+      Files.createDirectories(tmp);
+    }
+    return missing;
+  }
+
+  @Override
+  public DiskUsage diskUsage() throws IOException {
+    FileStore fs = Files.getFileStore(root);
+    return new DiskUsage(fs.getTotalSpace(), fs.getUsableSpace());
   }
 
   private void cleanTemp() throws IOException {
@@ -68,7 +92,13 @@ public final class FileSystemBlobStore implements BlobStore {
   @Override
   public BlobWriter create(Digest digest) throws IOException {
     Path temp = tmp.resolve(digest.hex().substring(0, 12) + "-" + UUID.randomUUID());
-    FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    } catch (NoSuchFileException removed) { // the directory went away under us: make it again
+      Files.createDirectories(tmp);
+      ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    }
     return new Writer(digest, temp, ch);
   }
 

@@ -238,14 +238,15 @@ public final class ManifestStore {
       blob = digest; // the blob writer verifies the bytes against it
     }
     String typeLine = mediaType + "\n" + (blob.equals(digest) ? "" : blob + "\n");
-    AtomicFiles.write(typeFile(digest), typeLine.getBytes(StandardCharsets.UTF_8));
-    track(digest, blob);
     if (index.peek(blob) == null) {
       try (BlobWriter w = blobs.create(blob)) {
         w.write(ByteBuffer.wrap(bytes));
         index.add(w.commit());
       }
     }
+    // after the bytes: a type file never names a manifest whose bytes could not be stored
+    AtomicFiles.write(typeFile(digest), typeLine.getBytes(StandardCharsets.UTF_8));
+    track(digest, blob);
     CachedManifest m = new CachedManifest(digest, mediaType, bytes);
     remember(m);
     return m;

@@ -20,6 +20,7 @@ final class CacheSetup {
   private final Path storage;
   private final List<RegistryConfig> registries = new ArrayList<>();
   private long maxSizeBytes = 1L << 30;
+  private long minFreeBytes = 0;
   private Duration tagTtl = Duration.ofMinutes(5);
   private Duration negativeTtl = Duration.ofSeconds(30);
   private Duration idleTimeout = Duration.ofSeconds(10);
@@ -78,6 +79,11 @@ final class CacheSetup {
     return this;
   }
 
+  CacheSetup minFreeSpace(long bytes) {
+    this.minFreeBytes = bytes;
+    return this;
+  }
+
   CacheSetup tagTtl(Duration ttl) {
     this.tagTtl = ttl;
     return this;
@@ -111,7 +117,7 @@ final class CacheSetup {
     HostPort loopback = new HostPort("127.0.0.1", 0);
     String defaultRegistry = registries.stream().anyMatch(r -> r.name().equals("docker.io"))
         ? "docker.io" : registries.get(0).name();
-    return new CacheConfig(loopback, loopback, storage, maxSizeBytes, 0, tagTtl,
+    return new CacheConfig(loopback, loopback, storage, maxSizeBytes, minFreeBytes, tagTtl,
         negativeTtl, connectTimeout, responseTimeout, idleTimeout, false,
         defaultRegistry, List.copyOf(registries), proxy, clients, minSpeed);
   }

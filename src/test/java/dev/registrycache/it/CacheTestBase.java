@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.registrycache.oci.Digest;
 import dev.registrycache.server.CacheApplication;
+import dev.registrycache.store.BlobStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,6 +81,35 @@ abstract class CacheTestBase {
 
   CacheApplication start(CacheSetup setup) throws IOException, InterruptedException {
     return closeAfter(CacheApplication.start(setup.config()));
+  }
+
+  /** A cache whose blob store is the one {@code wrap} makes of the real one (to break or watch it). */
+  CacheApplication start(CacheSetup setup, UnaryOperator<BlobStore> wrap) throws IOException, InterruptedException {
+    return closeAfter(CacheApplication.start(setup.config(), wrap));
+  }
+
+  /** A cache on a store whose writes the test can break. */
+  record BreakableCache(CacheApplication cache, BreakableStore store) {}
+
+  BreakableCache startBreakable(CacheSetup setup) throws IOException, InterruptedException {
+    return startBreakable(setup, s -> { });
+  }
+
+  /** The same, with the store set up by {@code before} before the cache starts on it. */
+  BreakableCache startBreakable(CacheSetup setup, java.util.function.Consumer<BreakableStore> before)
+      throws IOException, InterruptedException {
+    BreakableStore[] made = new BreakableStore[1];
+    CacheApplication cache = start(setup, s -> {
+      made[0] = new BreakableStore(s);
+      before.accept(made[0]);
+      return made[0];
+    });
+    return new BreakableCache(cache, made[0]);
+  }
+
+  /** The admin port's answer to {@code path}: status and body. */
+  static java.net.http.HttpResponse<byte[]> admin(CacheApplication cache, String path) {
+    return new CacheClient(cache.adminAddress()).get(path);
   }
 
   /** Where a verified blob (or manifest) with this digest lives in the store. */
