@@ -97,6 +97,8 @@ public final class CacheApplication implements AutoCloseable {
     metrics.gauge("store_size_bytes", "Bytes of blobs, manifests, tags and their directories on disk",
         index, BlobIndex::totalBytes);
     metrics.gauge("store_blobs", "Blobs and manifests on disk", index, BlobIndex::count);
+    metrics.gauge("store_reserved_bytes", "Room promised to blob downloads in progress", index,
+        BlobIndex::reservedBytes);
     metrics.gauge("store_limit_bytes", "Configured maximum store size", config, CacheConfig::maxSizeBytes);
     metrics.gauge("downloads_in_flight", "Blobs being fetched from upstream", blobService, BlobService::inFlightCount);
     metrics.functionCounter("evictions", "Blobs evicted to stay within the limits", index, BlobIndex::evictions);

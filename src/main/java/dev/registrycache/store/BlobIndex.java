@@ -7,10 +7,13 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -39,6 +42,8 @@ public final class BlobIndex {
   private final AtomicLong evictions = new AtomicLong();
   private final List<LongSupplier> bookkeeping = new CopyOnWriteArrayList<>();
   private final List<Consumer<Digest>> evictionListeners = new CopyOnWriteArrayList<>();
+  private final AtomicLong reservedBytes = new AtomicLong();
+  private final Set<Reservation> reservations = ConcurrentHashMap.newKeySet();
 
   /** One stored blob, as the index sees it. */
   public static final class Entry {
@@ -169,21 +174,127 @@ public final class BlobIndex {
   }
 
   /**
-   * Evicts least recently used blobs with no readers until the total is at most
-   * {@code maxBytes} and the disk has at least {@code minFree} bytes free.
+   * Room a download in progress was promised for its blob, counted against the limits with the
+   * stored bytes until it is stored ({@link #add(StoredBlob, Reservation)}) or given up
+   * ({@link #release()}).
+   */
+  public final class Reservation {
+    private final long bytes;
+    private volatile long written;
+    private final AtomicBoolean held = new AtomicBoolean(true);
+
+    private Reservation(long bytes) {
+      this.bytes = bytes;
+    }
+
+    public long bytes() {
+      return bytes;
+    }
+
+    /** The download has written this many bytes: they take no more free space than they do now. */
+    public void progress(long writtenBytes) {
+      written = writtenBytes;
+    }
+
+    /** Gives the room back (harmless when already given back). */
+    public void release() {
+      if (held.compareAndSet(true, false)) {
+        reservations.remove(this);
+        reservedBytes.addAndGet(-bytes);
+      }
+    }
+
+    long unwritten() {
+      return Math.max(0, bytes - written);
+    }
+  }
+
+  /** Bytes promised to downloads in progress. */
+  public long reservedBytes() {
+    return reservedBytes.get();
+  }
+
+  /**
+   * Stored and reserved bytes together, as one snapshot: what {@link #reserve} keeps within the
+   * limit (reserving, evicting and storing a reserved blob hold the same lock).
+   */
+  public synchronized long bytesWithReservations() {
+    return totalBytes() + reservedBytes.get();
+  }
+
+  private long unwrittenReserved() {
+    long n = 0;
+    for (Reservation r : reservations) {
+      n += r.unwritten();
+    }
+    return n;
+  }
+
+  /**
+   * Makes room for a blob of {@code size} bytes about to be downloaded: least recently used blobs
+   * without readers are evicted until the stored and reserved bytes, with it, stay within
+   * {@code maxBytes} and the file system keeps {@code minFree} free once it is written. Blocking
+   * (files are deleted): never on an event loop.
+   *
+   * @return the reservation, or null when even evicting every blob no one reads would not make
+   *     room (nothing is evicted then)
+   */
+  public synchronized Reservation reserve(long size, long maxBytes, LongSupplier usableBytes, long minFree) {
+    long usable = usableBytes.getAsLong();
+    long evictable = 0;
+    for (Entry e : entries.values()) {
+      if (e.readers() == 0) {
+        evictable += e.size();
+      }
+    }
+    long unwritten = unwrittenReserved();
+    if (totalBytes() - evictable + reservedBytes.get() + size > maxBytes
+        || usable + evictable - unwritten - size < minFree) {
+      return null;
+    }
+    long[] free = {usable};
+    BooleanSupplier roomy = () -> totalBytes() + reservedBytes.get() + size <= maxBytes
+        && free[0] - unwritten - size >= minFree;
+    evictLeastRecentlyUsed(roomy, free);
+    if (!roomy.getAsBoolean()) {
+      return null; // a blob could not be deleted, or one got a reader meanwhile
+    }
+    Reservation r = new Reservation(size);
+    reservations.add(r);
+    reservedBytes.addAndGet(size);
+    return r;
+  }
+
+  /** Adds a downloaded blob; its reservation becomes stored bytes (never counted twice). */
+  public synchronized void add(StoredBlob blob, Reservation reservation) {
+    reservation.release();
+    add(blob);
+  }
+
+  /**
+   * Evicts least recently used blobs with no readers until the stored and reserved bytes are at
+   * most {@code maxBytes} and the disk has at least {@code minFree} bytes free (besides what
+   * downloads in progress still have to write).
    *
    * @return the evicted digests
    */
   public synchronized List<Digest> evict(long maxBytes, LongSupplier freeBytes, long minFree) {
+    long[] free = {freeBytes.getAsLong()};
+    long unwritten = unwrittenReserved();
+    return evictLeastRecentlyUsed(() -> totalBytes() + reservedBytes.get() <= maxBytes
+        && free[0] - unwritten >= minFree, free);
+  }
+
+  /** Evicts until {@code enough}; {@code free[0]} grows by what each eviction frees. */
+  private List<Digest> evictLeastRecentlyUsed(BooleanSupplier enough, long[] free) {
     List<Digest> evicted = new ArrayList<>();
-    if (totalBytes() <= maxBytes && freeBytes.getAsLong() >= minFree) {
+    if (enough.getAsBoolean()) {
       return evicted;
     }
     List<Entry> byAge = new ArrayList<>(entries.values());
     byAge.sort(Comparator.comparingLong(Entry::lastUsed));
-    long free = freeBytes.getAsLong();
     for (Entry e : byAge) {
-      if (totalBytes() <= maxBytes && free >= minFree) {
+      if (enough.getAsBoolean()) {
         break;
       }
       if (e.readers() > 0) {
@@ -197,7 +308,7 @@ public final class BlobIndex {
         continue;
       }
       if (entries.remove(d, e)) {
-        free = free > Long.MAX_VALUE - e.size() ? Long.MAX_VALUE : free + e.size();
+        free[0] = free[0] > Long.MAX_VALUE - e.size() ? Long.MAX_VALUE : free[0] + e.size();
         evictions.incrementAndGet();
         evicted.add(d);
         gone(d, e);

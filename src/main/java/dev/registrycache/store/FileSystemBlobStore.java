@@ -140,6 +140,8 @@ public final class FileSystemBlobStore implements BlobStore {
     private final FileChannel channel;
     private final MessageDigest md;
     private long written;
+    /** Some bytes were only hashed, not written: the file is not the blob. */
+    private boolean incomplete;
     private boolean done;
 
     Writer(Digest digest, Path temp, FileChannel channel) {
@@ -156,11 +158,21 @@ public final class FileSystemBlobStore implements BlobStore {
 
     @Override
     public void write(ByteBuffer buffer) throws IOException {
-      ByteBuffer forHash = buffer.duplicate();
-      while (buffer.hasRemaining()) {
-        written += channel.write(buffer);
+      if (incomplete) {
+        throw new IOException("an earlier write of " + digest + " failed");
       }
-      md.update(forHash);
+      while (buffer.hasRemaining()) {
+        int from = buffer.position();
+        int n = channel.write(buffer);
+        md.update(buffer.duplicate().position(from).limit(from + n)); // exactly what the file has
+        written += n;
+      }
+    }
+
+    @Override
+    public void hashOnly(ByteBuffer buffer) {
+      incomplete = true;
+      md.update(buffer);
     }
 
     @Override
@@ -184,6 +196,10 @@ public final class FileSystemBlobStore implements BlobStore {
 
     @Override
     public StoredBlob commit() throws IOException {
+      if (incomplete) {
+        abort();
+        throw new IOException("not all of " + digest + " was written");
+      }
       if (!digestMatches()) {
         abort();
         throw new DigestMismatchException("content of " + written + " bytes does not match " + digest);

@@ -14,9 +14,9 @@ public interface BodySink {
   /**
    * Called once, before any data.
    *
-   * @param cancel stops the transfer and closes the connection; callable from any thread
+   * @param transfer stops, pauses and resumes the transfer; callable from any thread
    */
-  void onStart(Runnable cancel);
+  void onStart(Transfer transfer);
 
   /** The next bytes of the body; throwing stops the transfer ({@link #onError} follows). */
   void onData(ByteBuffer bytes) throws IOException;

@@ -17,7 +17,7 @@ final class BytesSink implements BodySink {
   private byte[] bytes = new byte[0];
   private int length;
   private boolean tooLarge;
-  private Runnable cancel;
+  private Transfer transfer;
 
   /** @param bodyTimeout how long the body may take after the headers (an upstream may not trickle) */
   BytesSink(int limit, Duration bodyTimeout) {
@@ -42,10 +42,10 @@ final class BytesSink implements BodySink {
   }
 
   @Override
-  public void onStart(Runnable cancel) {
-    this.cancel = cancel;
+  public void onStart(Transfer transfer) {
+    this.transfer = transfer;
     if (tooLarge) {
-      cancel.run();
+      transfer.cancel();
     }
   }
 
@@ -58,7 +58,7 @@ final class BytesSink implements BodySink {
     if (length + n > limit) {
       tooLarge = true;
       bytes = null;
-      cancel.run();
+      transfer.cancel();
       return;
     }
     if (length + n > bytes.length) {

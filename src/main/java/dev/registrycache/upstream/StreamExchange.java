@@ -41,7 +41,7 @@ import java.util.function.Function;
  * to its end (or broke off), as the JDK client's {@code sendAsync} does; the connection then goes
  * back to {@link UpstreamChannels} when it can carry another request, and is closed otherwise.
  */
-final class StreamExchange extends ChannelInboundHandlerAdapter {
+final class StreamExchange extends ChannelInboundHandlerAdapter implements Transfer {
   static final String NAME = "exchange";
 
   private final UpstreamChannels channels;
@@ -198,7 +198,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
               "the answer's body did not arrive within " + bodyLimit.toMillis() + " ms")),
               bodyLimit.toNanos(), TimeUnit.NANOSECONDS);
         }
-        sink.onStart(this::cancel);
+        sink.onStart(this);
       } catch (RuntimeException e) {
         abort(e);
       }
@@ -232,6 +232,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
       cancelBodyTimeout();
       channel.pipeline().remove(this);
       if (keepAlive && !cancelled) {
+        channel.config().setAutoRead(true); // a paused sink got its last bytes: the next request reads again
         channels.release(channel);
       } else {
         channel.close();
@@ -243,8 +244,31 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** From the sink, any thread: stop reading until {@link #resume}. */
+  @Override
+  public void pause() {
+    Channel ch = channel;
+    if (ch.eventLoop().inEventLoop()) {
+      ch.config().setAutoRead(false);
+    } else {
+      ch.eventLoop().execute(() -> ch.config().setAutoRead(false));
+    }
+  }
+
+  /** From the sink, any thread: read on (setting auto-read asks for the next read). */
+  @Override
+  public void resume() {
+    Channel ch = channel;
+    ch.eventLoop().execute(() -> {
+      if (!done) {
+        ch.config().setAutoRead(true);
+      }
+    });
+  }
+
   /** From the sink, any thread: stop reading and close the connection. */
-  private void cancel() {
+  @Override
+  public void cancel() {
     cancelled = true;
     Channel ch = channel;
     if (ch != null) {

@@ -42,6 +42,12 @@ class BrokenStorageTest extends CacheTestBase {
       HttpResponse<byte[]> m = client.get("/v2/library/other/manifests/v2");
       assertEquals(200, m.statusCode(), text(m));
       assertArrayEquals(fresh, m.body(), "fetched fine, served although it cannot be stored");
+      byte[] layer = TestContent.random(3 << 20, 9);
+      String layerDigest = upstream.blob("library/other", layer);
+      HttpResponse<byte[]> blob = client.get("/v2/library/other/blobs/" + layerDigest);
+      assertEquals(200, blob.statusCode(), text(blob));
+      assertArrayEquals(layer, blob.body(), "a blob is passed through whole");
+      assertFalse(Files.exists(storedFile(layerDigest)));
       cache.storage().check();
       log = capture.text();
     }
@@ -49,7 +55,8 @@ class BrokenStorageTest extends CacheTestBase {
     assertFalse(log.contains("\tat "), "no stack trace:\n" + log);
     assertTrue(log.contains("storage cannot be written (read-only file system)"), log);
     assertEquals(1.0, cache.metrics().count("served_unstored", "kind", "manifest", "reason", "read-only"));
-    assertTrue(writeFailures(cache, "read-only") >= 2, "the manifest and the probe");
+    assertEquals(1.0, cache.metrics().count("served_unstored", "kind", "blob", "reason", "read-only"));
+    assertTrue(writeFailures(cache, "read-only") >= 3, "the manifest, the blob and the probe");
     assertEquals(0.0, gauge(cache, "registry_cache_store_writable"));
 
     HttpResponse<byte[]> status = admin(cache, "/status");
