@@ -24,14 +24,15 @@ public record CacheConfig(
     List<RegistryConfig> registries,
     UpstreamProxy upstreamProxy,
     ClientLimits clients,
-    MinSpeed minSpeed) {
+    MinSpeed minSpeed,
+    StorageScan scan) {
 
   public CacheConfig(HostPort listen, HostPort adminListen, Path storagePath, long maxSizeBytes, long minFreeBytes,
       Duration tagTtl, Duration negativeTtl, Duration connectTimeout, Duration responseTimeout, Duration idleTimeout,
       boolean accessLog, String defaultRegistry, List<RegistryConfig> registries) {
     this(listen, adminListen, storagePath, maxSizeBytes, minFreeBytes, tagTtl, negativeTtl, connectTimeout,
         responseTimeout, idleTimeout, accessLog, defaultRegistry, registries, UpstreamProxy.NONE, ClientLimits.DEFAULT,
-        MinSpeed.DEFAULT);
+        MinSpeed.DEFAULT, StorageScan.DEFAULT);
   }
 
   public RegistryConfig registry(String name) {
@@ -49,6 +50,8 @@ public record CacheConfig(
         .append(" storage=").append(storagePath)
         .append(" maxSize=").append(Sizes.format(maxSizeBytes))
         .append(" minFree=").append(Sizes.format(minFreeBytes))
+        .append(" verify=").append(scan.enabled() ? scan.bytesPerSecond() + "B/s every "
+            + (scan.interval().isZero() ? "start" : scan.interval().toHours() + "h") : "on first use")
         .append(" tagTtl=").append(tagTtl.toSeconds()).append("s")
         .append(" timeouts(connect/response/idle)=").append(connectTimeout.toMillis()).append('/')
         .append(responseTimeout.toMillis()).append('/').append(idleTimeout.toMillis()).append("ms")

@@ -19,7 +19,7 @@ public record ConfigFile(
     Clients clients) {
 
   /** Where cached content lives and how much of the disk it may use. */
-  public record Storage(String path, String maxSize, String minFreeSpace) {}
+  public record Storage(String path, String maxSize, String minFreeSpace, String verifyRate, String verifyInterval) {}
 
   /** How long a tag's digest is trusted before it is revalidated upstream. */
   public record Tags(String ttl, String negativeTtl) {}

@@ -71,6 +71,9 @@ public final class ConfigLoader {
     String storage = pick(o.storagePath(), us == null ? null : us.path(), ds.path());
     String maxSize = pick(o.maxSize(), us == null ? null : us.maxSize(), ds.maxSize());
     String minFree = pick(null, us == null ? null : us.minFreeSpace(), ds.minFreeSpace());
+    StorageScan scan = new StorageScan(
+        Sizes.parseBytes(pick(null, us == null ? null : us.verifyRate(), ds.verifyRate())),
+        Sizes.parseDuration(pick(null, us == null ? null : us.verifyInterval(), ds.verifyInterval())));
     String ttl = pick(null, ut == null ? null : ut.ttl(), d.tags().ttl());
     String negTtl = pick(null, ut == null ? null : ut.negativeTtl(), d.tags().negativeTtl());
     String connect = pick(null, uto == null ? null : uto.connect(), d.timeouts().connect());
@@ -116,7 +119,7 @@ public final class ConfigLoader {
         Sizes.parseBytes(maxSize), Sizes.parseBytes(minFree), Sizes.parseDuration(ttl),
         Sizes.parseDuration(negTtl), Sizes.parseDuration(connect), Sizes.parseDuration(response),
         Sizes.parseDuration(idle), accessLog, defaultRegistry, new ArrayList<>(regs.values()),
-        UpstreamProxy.resolve(u == null ? null : u.upstreamProxy(), System.getenv()), clients, minSpeed);
+        UpstreamProxy.resolve(u == null ? null : u.upstreamProxy(), System.getenv()), clients, minSpeed, scan);
   }
 
   private static String expandHome(String p) {

@@ -3,11 +3,13 @@ package dev.registrycache.server;
 import dev.registrycache.cache.BlobService;
 import dev.registrycache.cache.ManifestService;
 import dev.registrycache.config.CacheConfig;
+import dev.registrycache.config.StorageScan;
 import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.metrics.CacheMetrics;
 import dev.registrycache.oci.DistributionPathParser;
 import dev.registrycache.store.BlobIndex;
 import dev.registrycache.store.BlobStore;
+import dev.registrycache.store.ContentVerifier;
 import dev.registrycache.store.DiskUsage;
 import dev.registrycache.store.Storage;
 import dev.registrycache.store.StorageHealth;
@@ -45,6 +47,8 @@ public final class CacheApplication implements AutoCloseable {
   private static final int DISK_THREADS = 4;
   /** File work waiting beyond this is refused (503) rather than queued without bound. */
   private static final int DISK_QUEUE = 4096;
+  /** Threads hashing stored blobs that clients wait for. */
+  private static final int HASHING_THREADS = 2;
   /** Stored blobs kept open for sendfile (repeated hits open nothing). */
   private static final int OPEN_FILES = 512;
 
@@ -56,6 +60,10 @@ public final class CacheApplication implements AutoCloseable {
   private final ThreadPoolExecutor disk;
   private final OpenBlobFiles files;
   private final ScheduledExecutorService maintenance;
+  /** Hashes stored blobs clients wait for. */
+  private final ThreadPoolExecutor hashing;
+  /** Hashes stored blobs in the background, at a bounded rate. */
+  private final ScheduledExecutorService scanner;
   private final Storage storage;
   private final BlobIndex index;
   /** Event loops of the server and of blob downloads from upstream. */
@@ -82,6 +90,10 @@ public final class CacheApplication implements AutoCloseable {
         new LinkedBlockingQueue<>(DISK_QUEUE), daemon("cache-disk"));
     disk.allowCoreThreadTimeOut(true);
     maintenance = Executors.newSingleThreadScheduledExecutor(daemon("cache-maintenance"));
+    hashing = new ThreadPoolExecutor(HASHING_THREADS, HASHING_THREADS, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(DISK_QUEUE), daemon("cache-verify"));
+    hashing.allowCoreThreadTimeOut(true);
+    scanner = Executors.newSingleThreadScheduledExecutor(daemon("cache-verify-scan"));
 
     storage = Storage.open(config.storagePath(), config.maxSizeBytes(), config.minFreeBytes(), wrapStore);
     index = storage.index();
@@ -107,6 +119,15 @@ public final class CacheApplication implements AutoCloseable {
       metrics.functionCounter("store_write_failures", "Writes to the storage that failed, by what went wrong",
           health, h -> h.failures(p), "reason", p.label());
     }
+    ContentVerifier verifier = new ContentVerifier(index, hashing);
+    for (String reason : new String[] {"size", "digest", "unreadable"}) {
+      metrics.functionCounter("store_corrupt", "Stored blobs found not to be their blob and dropped", index,
+          i -> i.corruptions(reason), "reason", reason);
+    }
+    metrics.functionCounter("store_verified_bytes", "Bytes of stored blobs hashed to check them", verifier,
+        ContentVerifier::hashedBytes);
+    metrics.gauge("store_unverified_blobs", "Stored blobs not yet checked against their digest since the start",
+        index, BlobIndex::unverified);
     metrics.gauge("store_writable", "1 while the storage takes writes, 0 while writes fail", health,
         h -> h.writable() ? 1 : 0);
     metrics.gauge("store_disk_usable_bytes", "Usable bytes on the storage's file system", storage, s -> {
@@ -126,15 +147,13 @@ public final class CacheApplication implements AutoCloseable {
     Map<String, RegistryConfig> byName = CacheContext.byName(config);
     CacheContext ctx = new CacheContext(config, byName,
         new DistributionPathParser(byName::containsKey, config.defaultRegistry()),
-        blobService, manifestService, tags, upstream, metrics, accessLog, hot, files, io, disk);
+        blobService, manifestService, tags, upstream, metrics, accessLog, hot, files, verifier, io, disk);
     try {
       server = new CacheServer(config.listen(), ctx, loops);
     } catch (IOException | InterruptedException e) {
       upstream.close();
       loops.close();
-      maintenance.shutdownNow();
-      io.shutdownNow();
-      disk.shutdownNow();
+      stopThreads();
       throw e;
     }
     AdminServer a;
@@ -145,15 +164,14 @@ public final class CacheApplication implements AutoCloseable {
       server.close();
       upstream.close();
       loops.close();
-      maintenance.shutdownNow();
-      io.shutdownNow();
-      disk.shutdownNow();
+      stopThreads();
       throw new IOException("cannot listen on " + config.adminListen() + " (admin): " + e.getMessage(), e);
     }
     admin = a;
     maintenance.scheduleWithFixedDelay(index::persistLastUse, 5, 5, TimeUnit.MINUTES);
     maintenance.scheduleWithFixedDelay(storage::check, STORAGE_CHECK_SECONDS, STORAGE_CHECK_SECONDS, TimeUnit.SECONDS);
     maintenance.execute(storage::evict);
+    scanStoredBlobs(verifier);
     ready = true;
     LOG.info("ready in {} ms; admin (metrics, healthz, readyz) on {}",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), admin.address());
@@ -174,6 +192,21 @@ public final class CacheApplication implements AutoCloseable {
       LOG.info("  mirroring {}", r.describe());
     }
     return new CacheApplication(config, wrapStore);
+  }
+
+  /** Hashes what is on disk in the background: once now, then every interval. */
+  private void scanStoredBlobs(ContentVerifier verifier) {
+    StorageScan scan = config.scan();
+    if (!scan.enabled()) {
+      return;
+    }
+    BooleanSupplier stop = () -> Thread.currentThread().isInterrupted();
+    scanner.execute(() -> verifier.scan(false, scan.bytesPerSecond(), stop));
+    if (!scan.interval().isZero()) {
+      long every = scan.interval().toSeconds();
+      scanner.scheduleWithFixedDelay(() -> verifier.scan(true, scan.bytesPerSecond(), stop), every, every,
+          TimeUnit.SECONDS);
+    }
   }
 
   /** What {@code /readyz} adds to "ready": the node's state, and a storage that takes no writes. */
@@ -240,15 +273,21 @@ public final class CacheApplication implements AutoCloseable {
     upstream.close();
     loops.close();
     admin.close();
-    maintenance.shutdownNow();
-    io.shutdownNow();
-    disk.shutdownNow();
+    stopThreads();
     files.closeAll();
     index.persistLastUse();
     if (accessLog != null) {
       accessLog.close();
     }
     LOG.info("registry-cache stopped");
+  }
+
+  private void stopThreads() {
+    maintenance.shutdownNow();
+    scanner.shutdownNow();
+    hashing.shutdownNow();
+    io.shutdownNow();
+    disk.shutdownNow();
   }
 
   private static ThreadFactory daemon(String name) {

@@ -3,6 +3,8 @@ package dev.registrycache.store;
 import dev.registrycache.oci.Digest;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -43,6 +45,7 @@ public final class BlobIndex {
   private final List<LongSupplier> bookkeeping = new CopyOnWriteArrayList<>();
   private final List<Consumer<Digest>> evictionListeners = new CopyOnWriteArrayList<>();
   private final AtomicLong reservedBytes = new AtomicLong();
+  private final ConcurrentHashMap<String, AtomicLong> corruptions = new ConcurrentHashMap<>();
   private final Set<Reservation> reservations = ConcurrentHashMap.newKeySet();
 
   /** One stored blob, as the index sees it. */
@@ -53,11 +56,41 @@ public final class BlobIndex {
     private final AtomicInteger readers = new AtomicInteger();
     /** What a reader derived from the blob once and wants kept with it ({@link #derived}). */
     private volatile Object derived;
+    /** The file as it was when its content was last known good. */
+    private volatile FileStamp stamp;
+    /** Its content hashed to its digest since the file last looked like {@link #stamp}. */
+    private volatile boolean verified;
 
-    Entry(StoredBlob blob) {
+    Entry(StoredBlob blob, boolean verified) {
       this.blob = blob;
       this.lastUsed = blob.lastUsedMillis();
       this.persistedLastUse = blob.lastUsedMillis();
+      this.stamp = blob.stamp();
+      this.verified = verified;
+    }
+
+    /**
+     * True when the content is known to hash to the digest: written and checked by this process,
+     * or hashed since (a blob found on disk at start, or changed since, is not, until checked).
+     */
+    public boolean verified() {
+      return verified;
+    }
+
+    public FileStamp stamp() {
+      return stamp;
+    }
+
+    /** The file was found changed (written to, replaced): to be hashed again before it is served. */
+    public void changed(FileStamp now) {
+      verified = false;
+      stamp = now;
+    }
+
+    /** The content hashed to the digest while the file looked like {@code at}. */
+    public void verified(FileStamp at) {
+      stamp = at;
+      verified = true;
     }
 
     public StoredBlob blob() {
@@ -104,11 +137,14 @@ public final class BlobIndex {
     this.store = store;
   }
 
-  /** Loads every stored blob; returns how many. */
+  /**
+   * Loads every stored blob, none of them verified (a file may have rotted while the cache was
+   * not running); returns how many.
+   */
   public int rebuild() throws IOException {
     entries.clear();
     blobBytes.set(0);
-    store.forEach(this::add);
+    store.forEach(b -> add(b, false));
     return entries.size();
   }
 
@@ -125,8 +161,13 @@ public final class BlobIndex {
     return entries.get(digest);
   }
 
+  /** Adds a blob just written and verified. */
   public void add(StoredBlob blob) {
-    Entry fresh = new Entry(blob);
+    add(blob, true);
+  }
+
+  private void add(StoredBlob blob, boolean verified) {
+    Entry fresh = new Entry(blob, verified);
     Entry old = entries.put(blob.digest(), fresh);
     blobBytes.addAndGet(blob.size() - (old == null ? 0 : old.size()));
   }
@@ -334,6 +375,52 @@ public final class BlobIndex {
   }
 
   /**
+   * Drops a blob whose file is not what it should be (wrong length or content): the file is
+   * deleted, and what belonged to the blob goes as if it was evicted, readers or not. The next
+   * request fetches it again.
+   *
+   * @return false when it was no longer in the index
+   */
+  public boolean dropCorrupt(Entry e, String reason) {
+    corruptions.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
+    Digest d = e.blob().digest();
+    try {
+      store.delete(d);
+    } catch (IOException ex) {
+      LOG.warn("could not delete the corrupt blob {}: {}", d, ex.toString());
+    }
+    if (entries.remove(d, e)) {
+      gone(d, e);
+      return true;
+    }
+    return false;
+  }
+
+  /** Blobs dropped as corrupt for {@code reason} ({@code size}, {@code digest}, {@code unreadable}). */
+  public long corruptions(String reason) {
+    AtomicLong n = corruptions.get(reason);
+    return n == null ? 0 : n.get();
+  }
+
+  /** Blobs not verified since the cache started (or since they changed). */
+  public int unverified() {
+    int n = 0;
+    for (Entry e : entries.values()) {
+      if (!e.verified()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The stored blobs, most recently used first. */
+  public List<Entry> byRecentUse() {
+    List<Entry> all = new ArrayList<>(entries.values());
+    all.sort(Comparator.comparingLong(Entry::lastUsed).reversed());
+    return all;
+  }
+
+  /**
    * Forgets every blob whose file is gone (the storage directory was removed or emptied behind
    * our back), with what belonged to it, as if evicted.
    *
@@ -355,8 +442,18 @@ public final class BlobIndex {
     for (Entry e : entries.values()) {
       if (e.lastUsed - e.persistedLastUse >= PERSIST_GRANULARITY_MS) {
         try {
-          Files.setLastModifiedTime(e.blob().path(), FileTime.fromMillis(e.lastUsed));
+          Path p = e.blob().path();
+          FileStamp before = FileStamp.of(Files.readAttributes(p, BasicFileAttributes.class));
+          Files.setLastModifiedTime(p, FileTime.fromMillis(e.lastUsed));
           e.persistedLastUse = e.lastUsed;
+          // the time written is ours: the file still counts as unchanged, unless it was not before
+          FileStamp after = FileStamp.of(Files.readAttributes(p, BasicFileAttributes.class));
+          FileStamp known = e.stamp();
+          if (known == null || known.equals(before)) {
+            e.stamp = after;
+          } else {
+            e.changed(after);
+          }
         } catch (IOException ex) {
           LOG.debug("could not persist last use of {}: {}", e.blob().digest(), ex.toString());
         }

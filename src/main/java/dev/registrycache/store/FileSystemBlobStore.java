@@ -83,7 +83,7 @@ public final class FileSystemBlobStore implements BlobStore {
     Path p = pathOf(digest);
     try {
       BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-      return Optional.of(new StoredBlob(digest, p, a.size(), a.lastModifiedTime().toMillis()));
+      return Optional.of(new StoredBlob(digest, p, a.size(), a.lastModifiedTime().toMillis(), FileStamp.of(a)));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }
@@ -126,7 +126,7 @@ public final class FileSystemBlobStore implements BlobStore {
                 continue;
               }
               BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
-              visitor.accept(new StoredBlob(d, f, a.size(), a.lastModifiedTime().toMillis()));
+              visitor.accept(new StoredBlob(d, f, a.size(), a.lastModifiedTime().toMillis(), FileStamp.of(a)));
             }
           }
         }
@@ -215,7 +215,8 @@ public final class FileSystemBlobStore implements BlobStore {
           Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
         done = true;
-        return new StoredBlob(digest, target, written, System.currentTimeMillis());
+        FileStamp stamp = FileStamp.of(Files.readAttributes(target, BasicFileAttributes.class));
+        return new StoredBlob(digest, target, written, System.currentTimeMillis(), stamp);
       } catch (IOException e) {
         abort();
         throw e;

@@ -211,8 +211,18 @@ public final class ManifestStore {
     try {
       bytes = Files.readAllBytes(e.blob().path());
     } catch (NoSuchFileException ex) {
+      index.forget(blob);
       return Optional.empty();
     }
+    // read from disk: hashed every time (a few KiB), never served unless it is what it says
+    String wrong = bytes.length != e.size() ? "size" : !Digest.of(blob.algorithm(), bytes).equals(blob) ? "digest" : null;
+    if (wrong != null) {
+      if (index.dropCorrupt(e, wrong)) {
+        LOG.warn("stored manifest {} is corrupt (wrong {}): dropped; it is fetched again", digest, wrong);
+      }
+      return Optional.empty();
+    }
+    e.verified(e.stamp());
     CachedManifest m = new CachedManifest(digest, type, bytes);
     remember(m);
     return Optional.of(m);

@@ -100,6 +100,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void backgroundCheckOfStoredBlobs() throws IOException {
+    assertEquals(new StorageScan(64L << 20, Duration.ofDays(7)), ConfigLoader.load(null, ConfigLoader.Overrides.none()).scan());
+    Path f = dir.resolve("scan.yaml");
+    Files.writeString(f, "storage:\n  verifyRate: 0\n  verifyInterval: 0s\n");
+    StorageScan s = ConfigLoader.load(f, ConfigLoader.Overrides.none()).scan();
+    assertFalse(s.enabled());
+    assertEquals(Duration.ZERO, s.interval());
+  }
+
+  @Test
   void clearErrors() throws IOException {
     Path f = dir.resolve("bad.yaml");
     Files.writeString(f, "lisen: 1.2.3.4:5\n");

@@ -4,6 +4,7 @@ import dev.registrycache.config.CacheConfig;
 import dev.registrycache.config.ClientLimits;
 import dev.registrycache.config.HostPort;
 import dev.registrycache.config.MinSpeed;
+import dev.registrycache.config.StorageScan;
 import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.config.UpstreamProxy;
 import java.nio.file.Path;
@@ -29,6 +30,7 @@ final class CacheSetup {
   private UpstreamProxy proxy = UpstreamProxy.NONE;
   private ClientLimits clients = ClientLimits.DEFAULT;
   private MinSpeed minSpeed = MinSpeed.DEFAULT;
+  private StorageScan scan = new StorageScan(0, Duration.ZERO);
 
   CacheSetup(Path storage) {
     this.storage = storage;
@@ -71,6 +73,12 @@ final class CacheSetup {
 
   CacheSetup minSpeed(MinSpeed floor) {
     this.minSpeed = floor;
+    return this;
+  }
+
+  /** The background check of stored blobs (off unless a test turns it on). */
+  CacheSetup scan(StorageScan s) {
+    this.scan = s;
     return this;
   }
 
@@ -119,6 +127,6 @@ final class CacheSetup {
         ? "docker.io" : registries.get(0).name();
     return new CacheConfig(loopback, loopback, storage, maxSizeBytes, minFreeBytes, tagTtl,
         negativeTtl, connectTimeout, responseTimeout, idleTimeout, false,
-        defaultRegistry, List.copyOf(registries), proxy, clients, minSpeed);
+        defaultRegistry, List.copyOf(registries), proxy, clients, minSpeed, scan);
   }
 }
