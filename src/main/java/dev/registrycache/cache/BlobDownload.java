@@ -42,7 +42,6 @@ final class BlobDownload implements BodySink, Transfer {
   private volatile String relayed;
   private volatile Transfer transfer;
   private volatile long length = -1;
-  private volatile CompletableFuture<Void> commit;
   /** Until the room is decided, what upstream already sent is kept here. */
   private boolean decided;
   private List<ByteBuffer> early = new ArrayList<>();
@@ -228,16 +227,10 @@ final class BlobDownload implements BodySink, Transfer {
       return; // a relayed blob is complete once its clients have it: nothing to store
     }
     try {
-      commit = CompletableFuture.runAsync(this::store, cx.background());
+      CompletableFuture.runAsync(this::store, cx.background());
     } catch (RuntimeException rejected) { // shutting down: the temp file goes
       blob.fail(new OciError(ErrorCode.UNAVAILABLE, 503, "shutting down"));
     }
-  }
-
-  /** Done once a verified body is in the store (or failed to get there); at once otherwise. */
-  CompletableFuture<Void> committed() {
-    CompletableFuture<Void> c = commit;
-    return c != null ? c : CompletableFuture.completedFuture(null);
   }
 
   /** The download is over: a relay slot it held is free again. */

@@ -175,8 +175,9 @@ public final class BlobService {
         blob.fail(Errors.fromStatus(r.statusCode(), reg.name(), ErrorCode.BLOB_UNKNOWN,
             "blob " + blob.digest()));
       }
-      // a verified body is still being synced and renamed: single flight holds until it is stored
-      d.committed().whenComplete((x, y) -> {
+      // the room may still be decided, a verified body synced and renamed: single flight holds
+      // until the download is settled (stored, passed through or failed)
+      blob.settled().whenComplete((x, y) -> {
         d.ended();
         long ms = (System.nanoTime() - t0) / 1_000_000;
         if (blob.state() == InFlightBlob.State.COMPLETE) {

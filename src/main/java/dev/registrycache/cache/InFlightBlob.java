@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One blob being downloaded from upstream into a growing temp file, which any number of
@@ -61,6 +62,8 @@ public final class InFlightBlob {
   private volatile SharedReadChannel shared;
   /** Verified and being synced and renamed into the store: no longer cancellable. */
   private boolean committing;
+  /** Done when nothing more happens upstream-side: stored, passed through whole, or failed. */
+  private final CompletableFuture<Void> settled = new CompletableFuture<>();
 
   /** The temp file could not take the bytes (the disk is full, or went read-only). */
   static final class StoreWriteFailed extends IOException {
@@ -96,6 +99,11 @@ public final class InFlightBlob {
 
   public StoredBlob stored() {
     return stored;
+  }
+
+  /** Completes once the download is stored, passed through whole, or failed. */
+  public CompletableFuture<Void> settled() {
+    return settled;
   }
 
   /** How many bytes readers may send. */
@@ -409,8 +417,11 @@ public final class InFlightBlob {
     }
     verified = true;
     listeners.tellAll(); // the last byte goes out now, before the slow sync
-    if (relay != null && listeners.isEmpty()) {
-      relayUnread();
+    if (relay != null) {
+      settled.complete(null); // its clients take the rest from memory; nothing is stored
+      if (listeners.isEmpty()) {
+        relayUnread();
+      }
     }
     return true;
   }
@@ -442,6 +453,7 @@ public final class InFlightBlob {
     }
     releaseReader(); // the download's reference; readers keep theirs
     listeners.tellAll();
+    settled.complete(null);
     return s;
   }
 
@@ -470,6 +482,7 @@ public final class InFlightBlob {
     }
     releaseReader(); // the download's reference; readers let go when they hear of the failure
     listeners.tellAll();
+    settled.complete(null);
   }
 
   /** Stops the upstream transfer (stall, shutdown); the download fails with {@code error}. */
