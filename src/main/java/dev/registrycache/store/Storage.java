@@ -1,9 +1,12 @@
 package dev.registrycache.store;
 
+import dev.registrycache.oci.Digest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -18,7 +21,7 @@ import org.slf4j.LoggerFactory;
 public final class Storage {
   private static final Logger LOG = LoggerFactory.getLogger(Storage.class);
   /** What the write probe names its temp file after (the digest of nothing). */
-  private static final dev.registrycache.oci.Digest PROBE = dev.registrycache.oci.Digest.sha256Of(new byte[0]);
+  private static final Digest PROBE = Digest.sha256Of(new byte[0]);
   /** Below this much usable space a working probe does not end a "no space" state. */
   private static final long SPACE_TO_RECOVER = 1 << 20;
 
@@ -31,6 +34,8 @@ public final class Storage {
   private final StorageHealth health = new StorageHealth();
   private final long maxBytes;
   private final long minFreeBytes;
+  /** The last time the storage directories had to be made again, for {@code /status}; null if never. */
+  private volatile String lastRemoval;
 
   private Storage(Path root, FileSystemBlobStore files, BlobStore blobs, long maxBytes, long minFreeBytes)
       throws IOException {
@@ -121,7 +126,10 @@ public final class Storage {
   public void check() {
     try {
       if (files.restoreLayout()) {
+        health.failed("finding the storage directories", new NoSuchFileException(root.toString()));
         int forgotten = index.dropMissing();
+        lastRemoval = "storage directories were removed while in use; made again at " + Instant.now()
+            + ", " + forgotten + " stored blob(s) forgotten (fetched again when asked for)";
         LOG.warn("storage directory {} was removed while in use: made it again; {} stored blob(s) were gone"
             + " and will be fetched again when asked for", root, forgotten);
       }
@@ -176,6 +184,10 @@ public final class Storage {
           .append(" usable on the file system");
     }
     sb.append(health.writable() ? ", writable" : "\n" + health.problem());
+    String removal = lastRemoval;
+    if (removal != null) {
+      sb.append("\n").append(removal);
+    }
     String warning = d == null ? null : limitsWarning(maxBytes, minFreeBytes, index.totalBytes(), d);
     if (warning != null) {
       sb.append("\nwarning: ").append(warning);

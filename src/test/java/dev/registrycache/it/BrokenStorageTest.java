@@ -104,7 +104,10 @@ class BrokenStorageTest extends CacheTestBase {
     cache.storage().check();
     assertEquals(0, cache.index().count(), "the check forgets what vanished");
     assertTrue(Files.isDirectory(storage().resolve("blobs")), "and makes the directories again");
-    assertTrue(text(admin(cache, "/status")).contains(", writable"));
+    String status = text(admin(cache, "/status"));
+    assertTrue(status.contains(", writable"), status);
+    assertTrue(status.contains("storage directories were removed while in use; made again at"), status);
+    assertTrue(writeFailures(cache, "missing") >= 1, "counted");
   }
 
   @Test
