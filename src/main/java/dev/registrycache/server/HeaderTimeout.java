@@ -17,13 +17,21 @@ import java.util.concurrent.TimeUnit;
  * kept). A client sending half a request line and then nothing, or one byte a minute, holds its
  * connection no longer than that. While a request is being answered the clock does not run,
  * however long the answer takes to send.
+ *
+ * <p>As Netty's {@code IdleStateHandler} does, requests only note the time: one timer per
+ * connection is scheduled when none is pending, and when it fires it either closes the
+ * connection or schedules itself for the time still left, so a busy keep-alive connection
+ * costs no timer per request.
  */
 final class HeaderTimeout extends ChannelDuplexHandler {
+  private static final long NOT_WAITING = -1;
   private final long timeoutNanos;
   private final CacheMetrics metrics;
   /** Requests whose headers arrived, and answers completely sent. */
   private long received;
   private long answered;
+  /** Since when a request header is awaited; {@link #NOT_WAITING} while one is answered. */
+  private long waitingSince = NOT_WAITING;
   private ScheduledFuture<?> timer;
 
   HeaderTimeout(Duration timeout, CacheMetrics metrics) {
@@ -34,14 +42,14 @@ final class HeaderTimeout extends ChannelDuplexHandler {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     if (ctx.channel().isActive()) {
-      arm(ctx);
+      await(ctx);
     }
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
     if (timer == null) {
-      arm(ctx);
+      await(ctx);
     }
     super.channelActive(ctx);
   }
@@ -50,7 +58,7 @@ final class HeaderTimeout extends ChannelDuplexHandler {
   public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
     if (msg instanceof HttpRequest) {
       received++;
-      disarm();
+      waitingSince = NOT_WAITING;
     }
     super.channelRead(ctx, msg);
   }
@@ -65,7 +73,7 @@ final class HeaderTimeout extends ChannelDuplexHandler {
     p.addListener(f -> {
       answered++;
       if (f.isSuccess() && answered >= received && ctx.channel().isActive()) {
-        arm(ctx); // the next request's header is due now
+        await(ctx); // the next request's header is due now
       }
     });
     super.write(ctx, msg, p);
@@ -73,25 +81,35 @@ final class HeaderTimeout extends ChannelDuplexHandler {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    disarm();
-    super.channelInactive(ctx);
-  }
-
-  private void arm(ChannelHandlerContext ctx) {
-    disarm();
-    timer = ctx.executor().schedule(() -> {
-      timer = null;
-      if (answered >= received && ctx.channel().isActive()) {
-        metrics.connectionClosed("header-timeout");
-        ctx.close();
-      }
-    }, timeoutNanos, TimeUnit.NANOSECONDS);
-  }
-
-  private void disarm() {
     if (timer != null) {
       timer.cancel(false);
       timer = null;
+    }
+    super.channelInactive(ctx);
+  }
+
+  private void await(ChannelHandlerContext ctx) {
+    waitingSince = System.nanoTime();
+    if (timer == null) {
+      schedule(ctx, timeoutNanos);
+    }
+  }
+
+  private void schedule(ChannelHandlerContext ctx, long delayNanos) {
+    timer = ctx.executor().schedule(() -> expired(ctx), delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void expired(ChannelHandlerContext ctx) {
+    timer = null;
+    if (waitingSince == NOT_WAITING || !ctx.channel().isActive()) {
+      return; // answering: the next wait schedules a timer again
+    }
+    long left = waitingSince + timeoutNanos - System.nanoTime();
+    if (left > 0) {
+      schedule(ctx, left);
+    } else {
+      metrics.connectionClosed("header-timeout");
+      ctx.close();
     }
   }
 }
