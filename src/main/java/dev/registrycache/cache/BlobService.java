@@ -1,6 +1,7 @@
 package dev.registrycache.cache;
 
 import dev.registrycache.config.CacheConfig;
+import dev.registrycache.config.MinSpeed;
 import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.metrics.CacheMetrics;
 import dev.registrycache.oci.Digest;
@@ -9,15 +10,12 @@ import dev.registrycache.oci.OciError;
 import dev.registrycache.store.BlobIndex;
 import dev.registrycache.store.BlobStore;
 import dev.registrycache.store.BlobWriter;
-import dev.registrycache.store.StoredBlob;
-import dev.registrycache.upstream.BodySink;
+import dev.registrycache.store.StorageHealth;
 import dev.registrycache.upstream.UpstreamClient;
 import dev.registrycache.upstream.UpstreamException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,6 +38,8 @@ public final class BlobService {
   private final CacheMetrics metrics;
   private final Executor background;
   private final Runnable afterStore;
+  private final StorageHealth health;
+  private final BlobDownload.Context downloads;
   private final ConcurrentHashMap<Digest, InFlightBlob> inFlight = new ConcurrentHashMap<>();
 
   /** What a blob request finds. */
@@ -53,7 +53,7 @@ public final class BlobService {
 
   public BlobService(CacheConfig config, BlobStore store, BlobIndex index, UpstreamClient upstream,
       CacheMetrics metrics, ScheduledExecutorService scheduler, Executor background,
-      Runnable afterStore) {
+      Runnable afterStore, StorageHealth health) {
     this.config = config;
     this.store = store;
     this.index = index;
@@ -61,6 +61,9 @@ public final class BlobService {
     this.metrics = metrics;
     this.background = background;
     this.afterStore = afterStore;
+    this.health = health;
+    this.downloads = new BlobDownload.Context(index, new DownloadRoom(index, store, config.maxSizeBytes(),
+        config.minFreeBytes()), health, metrics, background, afterStore);
     scheduler.scheduleWithFixedDelay(this::cancelStalled, 1, 1, TimeUnit.SECONDS);
     scheduler.scheduleWithFixedDelay(this::publishTrickles, 50, 50, TimeUnit.MILLISECONDS);
   }
@@ -87,15 +90,14 @@ public final class BlobService {
       return new Hit(e);
     }
     InFlightBlob f = inFlight.get(digest);
-    if (f != null && f.state() != InFlightBlob.State.FAILED) {
+    if (f != null && f.joinable()) {
       metrics.singleFlightJoin();
       return new Fetching(f, true);
     }
-    // a failed download stays in the map until its upstream exchange is wound up; a client
-    // retrying meanwhile must get a fresh download, not the old failure
+    // a failed download stays in the map until its upstream exchange is wound up, and a relay
+    // lets go of the bytes its clients have: a client coming meanwhile gets a fresh download
     InFlightBlob mine = new InFlightBlob(digest, reg.name());
-    f = inFlight.compute(digest, (d, running) ->
-        running != null && running.state() != InFlightBlob.State.FAILED ? running : mine);
+    f = inFlight.compute(digest, (d, running) -> running != null && running.joinable() ? running : mine);
     if (f != mine) {
       metrics.singleFlightJoin();
       return new Fetching(f, true);
@@ -138,28 +140,30 @@ public final class BlobService {
 
   private void fetch(InFlightBlob blob, RegistryConfig reg, String repository) {
     BlobWriter writer;
+    String unstorable = null;
     try {
       writer = store.create(blob.digest());
     } catch (IOException e) {
-      blob.fail(new OciError(ErrorCode.UNAVAILABLE, 500, "cannot store " + blob.digest() + ": " + e.getMessage()));
-      inFlight.remove(blob.digest(), blob);
-      return;
+      // the clients get the blob all the same: passed through, not stored
+      unstorable = health.failed("creating a temp file for " + blob.digest(), e).label();
+      writer = BlobWriter.unstored(blob.digest());
     }
-    Download d = new Download(blob, reg);
-    FileChannel reader;
-    try {
-      reader = FileChannel.open(writer.tempPath(), StandardOpenOption.READ);
-    } catch (IOException e) {
-      reader = null; // each reader opens the file itself then
+    BlobDownload d = new BlobDownload(blob, reg.name(), downloads, unstorable);
+    FileChannel reader = null;
+    if (writer.tempPath() != null) {
+      try {
+        reader = FileChannel.open(writer.tempPath(), StandardOpenOption.READ);
+      } catch (IOException e) {
+        reader = null; // each reader opens the file itself then
+      }
     }
-    blob.attach(writer, d::cancel, reader);
+    blob.attach(writer, d, reader);
     String path = "/v2/" + repository + "/blobs/" + blob.digest();
     long t0 = System.nanoTime();
     long[] headersAt = {0};
     upstream.stream(reg, repository, path, null, info -> {
       headersAt[0] = System.nanoTime();
-      blob.started(info.headers().firstValueAsLong("Content-Length").orElse(-1)); // else d cancels
-      return d;
+      return d.answered(info.headers().firstValueAsLong("Content-Length").orElse(-1));
     }).whenComplete((r, err) -> {
       if (err != null) {
         UpstreamException ue = err instanceof UpstreamException u ? u
@@ -171,12 +175,17 @@ public final class BlobService {
         blob.fail(Errors.fromStatus(r.statusCode(), reg.name(), ErrorCode.BLOB_UNKNOWN,
             "blob " + blob.digest()));
       }
-      // a verified body is still being synced and renamed: single flight holds until it is stored
-      d.committed().whenComplete((x, y) -> {
+      // the room may still be decided, a verified body synced and renamed: single flight holds
+      // until the download is settled (stored, passed through or failed)
+      blob.settled().whenComplete((x, y) -> {
+        d.ended();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
         if (blob.state() == InFlightBlob.State.COMPLETE) {
-          long ms = (System.nanoTime() - t0) / 1_000_000;
           LOG.info("fetched {} ({} bytes) from {} in {} ms, headers after {} ms", blob.digest(),
               blob.size(), reg.name(), ms, (headersAt[0] - t0) / 1_000_000);
+        } else if (blob.relayed() && blob.receivedAll()) {
+          LOG.info("passed {} ({} bytes) from {} through without storing it ({}) in {} ms", blob.digest(),
+              blob.size(), reg.name(), d.relayed(), ms);
         } else if (blob.state() == InFlightBlob.State.FAILED) {
           LOG.warn("download of {} from {} failed: {}", blob.digest(), reg.name(), blob.failure().message());
           if (blob.failure().code() == ErrorCode.DIGEST_INVALID) {
@@ -195,105 +204,41 @@ public final class BlobService {
   }
 
   /**
-   * Gives up downloads without progress for the idle timeout: stalled in the body, or still
-   * waiting for upstream's first answer (a connection accepted and then left silent).
+   * Gives up downloads without progress for the idle timeout (stalled in the body, or still
+   * waiting for upstream's first answer: a connection accepted and then left silent), and those
+   * slower than {@code timeouts.minSpeed} over {@code timeouts.minSpeedTime} (an upstream that
+   * trickles a byte a second is not silent, but as stuck).
    */
   private void cancelStalled() {
     long limit = config.idleTimeout().toNanos();
+    MinSpeed floor = config.minSpeed();
     long now = System.nanoTime();
     for (InFlightBlob f : inFlight.values()) {
       InFlightBlob.State state = f.state();
       boolean waiting = state == InFlightBlob.State.CONNECTING;
       // a body that arrived whole is only waiting for the disk: not stalled, whatever the sync takes
-      if ((waiting || state == InFlightBlob.State.STREAMING && !f.receivedAll())
+      // a relay waiting for its clients to take the bytes it holds is not stalled either
+      if ((waiting || state == InFlightBlob.State.STREAMING && !f.receivedAll() && f.pausedNanos(now) == 0)
           && now - f.lastProgressNanos() > limit) {
         LOG.warn("upstream {} {} {} for more than {} ms: cancelled", f.registry(),
             waiting ? "sent no answer for" : "stalled on", f.digest(), config.idleTimeout().toMillis());
-        metrics.upstreamError(f.registry(), "stalled");
-        f.cancel(new OciError(ErrorCode.UNAVAILABLE, 504, "upstream " + f.registry()
-            + (waiting ? " did not answer for " : " stalled while sending ") + f.digest()));
-        inFlight.remove(f.digest(), f); // the next request starts afresh at once
+        giveUp(f, "stalled", (waiting ? " did not answer for " : " stalled while sending ") + f.digest());
+      } else if (f.pausedNanos(now) > limit) {
+        LOG.warn("a client of {} (passed through from {}) has not read for {} ms, holding the others back:"
+            + " its answer is cut", f.digest(), f.registry(), config.idleTimeout().toMillis());
+        f.cutSlowestReader();
+      } else if (floor.enabled() && f.tooSlow(now, floor.window().toNanos(), floor.bytesPerWindow())) {
+        LOG.warn("upstream {} sent {} slower than {} bytes/s over {} ms: cancelled", f.registry(), f.digest(),
+            floor.bytesPerSecond(), floor.window().toMillis());
+        giveUp(f, "slow", " sent " + f.digest() + " slower than " + floor.bytesPerSecond()
+            + " bytes/s (timeouts.minSpeed)");
       }
     }
   }
 
-  /**
-   * Writes the upstream body into the blob's temp file straight from the network buffers, on the
-   * event loop of the upstream connection; the sync and rename into the store run on the
-   * background executor.
-   */
-  private final class Download implements BodySink {
-    private final InFlightBlob blob;
-    private final RegistryConfig reg;
-    private volatile Runnable cancel;
-    private volatile CompletableFuture<Void> commit;
-
-    Download(InFlightBlob blob, RegistryConfig reg) {
-      this.blob = blob;
-      this.reg = reg;
-    }
-
-    void cancel() {
-      Runnable c = cancel;
-      if (c != null) {
-        c.run();
-      }
-    }
-
-    @Override
-    public void onStart(Runnable cancel) {
-      this.cancel = cancel;
-      if (blob.state() != InFlightBlob.State.STREAMING) {
-        cancel.run(); // given up before upstream answered: the body is not wanted
-      }
-    }
-
-    @Override
-    public void onData(ByteBuffer bytes) throws IOException {
-      if (blob.state() != InFlightBlob.State.STREAMING) {
-        throw new IOException("download of " + blob.digest() + " given up");
-      }
-      int n = bytes.remaining();
-      try {
-        blob.write(bytes);
-      } catch (IOException e) {
-        blob.fail(new OciError(ErrorCode.UNAVAILABLE, 502, "download of " + blob.digest() + " failed: " + e.getMessage()));
-        throw e;
-      }
-      metrics.bytesFetched(reg.name(), n);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      blob.fail(new OciError(ErrorCode.UNAVAILABLE, 502,
-          "upstream " + reg.name() + " broke off " + blob.digest()));
-      LOG.debug("upstream {} broke off {}", reg.name(), blob.digest(), t);
-    }
-
-    @Override
-    public void onComplete() {
-      if (blob.state() != InFlightBlob.State.STREAMING || !blob.verify()) {
-        return;
-      }
-      try {
-        commit = CompletableFuture.runAsync(this::store, background);
-      } catch (RuntimeException rejected) { // shutting down: the temp file goes
-        blob.fail(new OciError(ErrorCode.UNAVAILABLE, 503, "shutting down"));
-      }
-    }
-
-    /** Done once a verified body is in the store (or failed to get there); at once otherwise. */
-    CompletableFuture<Void> committed() {
-      CompletableFuture<Void> c = commit;
-      return c != null ? c : CompletableFuture.completedFuture(null);
-    }
-
-    private void store() {
-      StoredBlob s = blob.commit();
-      if (s != null) {
-        index.add(s);
-        afterStore.run();
-      }
-    }
+  private void giveUp(InFlightBlob f, String reason, String what) {
+    metrics.upstreamError(f.registry(), reason);
+    f.cancel(new OciError(ErrorCode.UNAVAILABLE, 504, "upstream " + f.registry() + what));
+    inFlight.remove(f.digest(), f); // the next request starts afresh at once
   }
 }

@@ -21,7 +21,7 @@ final class Errors {
 
   static OciError fromUpstream(UpstreamException e, ErrorCode notFound, String what) {
     if (e.status() == 0) {
-      return new OciError(ErrorCode.UNAVAILABLE, 503, e.getMessage());
+      return new OciError(ErrorCode.UNAVAILABLE, e.timedOut() ? 504 : 503, e.getMessage());
     }
     return fromStatus(e.status(), e.getMessage(), notFound, what);
   }

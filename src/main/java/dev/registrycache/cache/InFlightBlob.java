@@ -3,14 +3,16 @@ package dev.registrycache.cache;
 import dev.registrycache.oci.Digest;
 import dev.registrycache.oci.ErrorCode;
 import dev.registrycache.oci.OciError;
+import dev.registrycache.store.BlobIndex;
 import dev.registrycache.store.BlobWriter;
 import dev.registrycache.store.StoredBlob;
+import dev.registrycache.upstream.Transfer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One blob being downloaded from upstream into a growing temp file, which any number of
@@ -20,38 +22,55 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * file is renamed into the store; readers that opened it keep reading the same inode. The
  * monitor is never held across disk I/O, so an event loop opening a reader never waits on a
  * sync or a rename.
+ *
+ * <p>A blob the store cannot take (no room even after eviction, a read-only disk, a disk that
+ * fills up halfway) is <em>relayed</em> instead: the bytes not in the temp file are held in a
+ * bounded {@link RelayWindow} until every reader has sent them, upstream pausing while the
+ * window is full. It is checked against its digest all the same, and never stored.
  */
 public final class InFlightBlob {
   /** Told, from the download's thread, that something changed; must not block. */
   public interface Listener {
     void changed();
+
+    /**
+     * This reader of a relayed blob has held all the others back for too long (it stopped
+     * reading): it is to end its answer (a truncated body) and let go.
+     */
+    default void cut() {
+    }
   }
 
   public enum State { CONNECTING, STREAMING, COMPLETE, FAILED }
 
   private final Digest digest;
   private final String registry;
-  private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
+  private final ReaderSet listeners = new ReaderSet();
   private volatile State state = State.CONNECTING;
   private volatile long size = -1;
   private volatile long written;
   private volatile boolean verified;
   private volatile OciError failure;
   private volatile StoredBlob stored;
-  private volatile long lastProgressNanos = System.nanoTime();
-  /** Readers are notified after this many new bytes ... */
-  static final long NOTIFY_BYTES = 512 * 1024;
-  /** ... or after this long, whichever comes first. */
-  static final long NOTIFY_NANOS = 5_000_000;
-  private long notifiedAt;
-  private long notifiedNanos;
+  private final DownloadPace pace = new DownloadPace();
   private volatile BlobWriter writer;
-  private Runnable canceller = () -> { };
-  private FileChannel sharedReader;
-  private int readerRefs;
+  private Transfer transfer = Transfer.NONE;
+  /** Non-null while the blob is relayed rather than stored. */
+  private volatile RelayWindow relay;
+  private volatile BlobIndex.Reservation reservation;
+  /** The temp file's read channel clients share; null when there is none (any more). */
+  private volatile SharedReadChannel shared;
   /** Verified and being synced and renamed into the store: no longer cancellable. */
   private boolean committing;
+  /** Done when nothing more happens upstream-side: stored, passed through whole, or failed. */
+  private final CompletableFuture<Void> settled = new CompletableFuture<>();
 
+  /** The temp file could not take the bytes (the disk is full, or went read-only). */
+  static final class StoreWriteFailed extends IOException {
+    StoreWriteFailed(IOException cause) {
+      super(cause.getMessage(), cause);
+    }
+  }
   public InFlightBlob(Digest digest, String registry) {
     this.digest = digest;
     this.registry = registry;
@@ -82,6 +101,11 @@ public final class InFlightBlob {
     return stored;
   }
 
+  /** Completes once the download is stored, passed through whole, or failed. */
+  public CompletableFuture<Void> settled() {
+    return settled;
+  }
+
   /** How many bytes readers may send. */
   public long visibleBytes() {
     long w = written;
@@ -94,22 +118,131 @@ public final class InFlightBlob {
   }
 
   public long lastProgressNanos() {
-    return lastProgressNanos;
+    return pace.lastProgressNanos();
   }
 
-  /** Registers a listener; it is also called once right away (state may have moved meanwhile). */
-  public void addListener(Listener l) {
-    listeners.add(l);
+  /** How long upstream has waited for the clients of a relayed blob (not its fault); 0 when it does not. */
+  long pausedNanos(long nowNanos) {
+    RelayWindow r = relay;
+    return r == null ? 0 : r.pausedNanos(nowNanos);
+  }
+
+  /** Cuts the reader that holds a full relay window back (see {@link Listener#cut}). */
+  void cutSlowestReader() {
+    RelayWindow r = relay;
+    Object slowest = r == null ? null : r.slowestReader();
+    if (slowest instanceof Listener l) {
+      l.cut();
+    }
+  }
+
+  /** Passed on without being stored. */
+  public boolean relayed() {
+    return relay != null;
+  }
+
+  /** Bytes below this are read from the temp file; from it on, from {@link #relayedBytes}. */
+  public long fileBytes() {
+    RelayWindow r = relay;
+    return r == null ? Long.MAX_VALUE : r.base();
+  }
+
+  /** Up to {@code max} relayed bytes from {@code position}, or null when none are held there. */
+  public ByteBuffer relayedBytes(long position, long max) {
+    RelayWindow r = relay;
+    return r == null ? null : r.read(position, max);
+  }
+
+  /** A reader of a relayed blob has sent everything before {@code position}. */
+  public void readerAt(Listener l, long position) {
+    RelayWindow r = relay;
+    if (r != null && r.at(l, position)) {
+      pace.progressed(System.nanoTime()); // the pause was the clients', not upstream's
+    }
+  }
+
+  /**
+   * Whether a new client can still read this download from its first byte: not failed, and, if
+   * relayed, with every relayed byte still held.
+   */
+  public boolean joinable() {
+    RelayWindow r = relay;
+    return state != State.FAILED && (r == null || !verified && r.holdsAll());
+  }
+
+  /** Room the store reserved for this blob; given back if it ends up not stored. */
+  void reserved(BlobIndex.Reservation r) {
+    reservation = r;
+  }
+
+  BlobIndex.Reservation reservation() {
+    return reservation;
+  }
+
+  /**
+   * Whether the body came slower than {@code minBytes} per {@code windowNanos}: true when the
+   * window that started last has passed with fewer bytes than that; a window that passed with
+   * enough starts the next one. Called from one thread, periodically; never true before
+   * upstream answered or once the whole body is in.
+   */
+  boolean tooSlow(long nowNanos, long windowNanos, long minBytes) {
+    return state == State.STREAMING && !verified
+        && pace.tooSlow(nowNanos, written, windowNanos, minBytes, pausedNanos(nowNanos) > 0);
+  }
+
+  /**
+   * Registers a listener; it is also called once right away (state may have moved meanwhile).
+   *
+   * @return false when the listener cannot read the blob from its start any more (a relay that
+   *     let go of its first bytes): nothing was registered, start a new download
+   */
+  public boolean addListener(Listener l) {
+    synchronized (this) {
+      RelayWindow r = relay;
+      if (r != null && !r.holdsAll()) {
+        return false;
+      }
+      listeners.add(l);
+      if (r != null) {
+        r.at(l, 0);
+      }
+    }
     l.changed();
+    return true;
   }
 
   public void removeListener(Listener l) {
-    listeners.remove(l);
+    boolean resumed = false;
+    boolean lastOfRelay = false;
+    synchronized (this) {
+      listeners.remove(l);
+      RelayWindow r = relay;
+      if (r != null) {
+        resumed = r.leave(l);
+        lastOfRelay = listeners.isEmpty();
+      }
+    }
+    if (resumed) {
+      pace.progressed(System.nanoTime());
+    }
+    if (lastOfRelay) {
+      relayUnread();
+    }
   }
 
-  private void notifyListeners() {
-    for (Listener l : listeners) {
-      l.changed();
+  /**
+   * The last reader of a relayed blob is gone: the rest is of no use to anyone (it will not be
+   * stored), so the transfer stops; the temp file goes.
+   */
+  private void relayUnread() {
+    if (!verified && state == State.STREAMING) {
+      cancel(new OciError(ErrorCode.UNAVAILABLE, 503, "nobody reads " + digest + " any more"));
+    } else {
+      BlobWriter w = writer;
+      if (w != null) {
+        w.abort();
+      }
+      releaseReader();
     }
   }
 
@@ -117,54 +250,35 @@ public final class InFlightBlob {
    * The download's writer and how to stop its transfer, and a read channel on the temp file
    * (null if it could not be opened) that readers share instead of each opening the file.
    */
-  void attach(BlobWriter w, Runnable cancel, FileChannel reader) {
+  void attach(BlobWriter w, Transfer transfer, FileChannel reader) {
     boolean unwanted;
     synchronized (this) {
       this.writer = w;
-      this.canceller = cancel;
+      this.transfer = transfer;
       unwanted = state == State.FAILED || reader == null;
       if (!unwanted) {
-        sharedReader = reader;
-        readerRefs = 1; // the download's own, dropped when it ends
+        shared = new SharedReadChannel(reader); // held by the download until it ends
       }
     }
     if (unwanted && reader != null) {
-      closeQuietly(reader);
+      SharedReadChannel.closeQuietly(reader);
     }
   }
 
   /**
    * The shared read channel of the file, counted for the caller, who gives it back with
-   * {@link #releaseReader}; null when there is none (then {@link #openReader}). Reading
-   * goes by explicit positions only ({@code sendfile}), so readers never disturb each other.
+   * {@link #releaseReader}; null when there is none (then {@link #openReader}).
    */
-  public synchronized FileChannel retainReader() {
-    if (sharedReader == null || readerRefs == 0 || state == State.FAILED) {
-      return null;
-    }
-    readerRefs++;
-    return sharedReader;
+  public FileChannel retainReader() {
+    SharedReadChannel s = shared;
+    return s == null || state == State.FAILED ? null : s.retain();
   }
 
   /** Gives back a channel from {@link #retainReader}; the last one out closes it. */
   public void releaseReader() {
-    FileChannel close = null;
-    synchronized (this) {
-      if (readerRefs > 0 && --readerRefs == 0) {
-        close = sharedReader;
-        sharedReader = null;
-      }
-    }
-    if (close != null) {
-      closeQuietly(close);
-    }
-  }
-
-  private static void closeQuietly(FileChannel ch) {
-    try {
-      ch.close();
-    } catch (IOException ignored) {
-      // a read-only channel: nothing is lost
+    SharedReadChannel s = shared;
+    if (s != null) {
+      s.release();
     }
   }
 
@@ -179,40 +293,104 @@ public final class InFlightBlob {
         return false;
       }
       size = contentLength;
-      lastProgressNanos = System.nanoTime();
+      pace.restart(System.nanoTime(), 0);
       state = State.STREAMING;
     }
-    notifyListeners();
+    listeners.tellAll();
     return true;
   }
 
-  /** Bytes arrived (called from the download's thread, in order). */
+  /**
+   * Bytes arrived (called from the download's thread, in order).
+   *
+   * @throws StoreWriteFailed when the temp file took only part of them ({@code bytes}' position
+   *     says how far it got): {@link #relayRest} may pass on the rest
+   */
   void write(ByteBuffer bytes) throws IOException {
     long n = bytes.remaining();
     if (size >= 0 && written + n > size) {
       throw new IOException("upstream sent more than its Content-Length of " + size);
     }
-    writer.write(bytes);
+    RelayWindow r = relay;
+    if (r == null) {
+      try {
+        writer.write(bytes);
+      } catch (IOException e) {
+        progressed(n - bytes.remaining());
+        throw new StoreWriteFailed(e);
+      }
+      BlobIndex.Reservation room = reservation;
+      if (room != null) {
+        room.progress(written + n);
+      }
+    } else {
+      writer.hashOnly(bytes.duplicate());
+      r.append(bytes);
+    }
+    progressed(n);
+  }
+
+  /**
+   * From now on the blob is passed on without being stored, {@code rest} (what the temp file did
+   * not take, if anything) first. Before upstream's answer or at any point of the body.
+   */
+  void relayRest(ByteBuffer rest) {
+    BlobIndex.Reservation room;
+    synchronized (this) {
+      if (relay != null) {
+        return;
+      }
+      RelayWindow r = new RelayWindow(written, transfer);
+      for (Listener l : listeners.all()) {
+        r.at(l, 0);
+      }
+      relay = r;
+      room = reservation;
+      reservation = null;
+    }
+    if (room != null) {
+      room.release();
+    }
+    if (rest != null && rest.hasRemaining()) {
+      long n = rest.remaining();
+      writer.hashOnly(rest.duplicate());
+      relay.append(rest);
+      progressed(n);
+    }
+  }
+
+  /**
+   * Before anything was written: the blob is relayed, checked by a writer that only hashes
+   * (the store took no temp file).
+   */
+  void relayFromStart(BlobWriter hashOnly) {
+    BlobWriter old;
+    synchronized (this) {
+      old = writer;
+      writer = hashOnly;
+    }
+    if (old != null && old != hashOnly) {
+      old.abort(); // its temp file is not needed: nothing is read from a file
+      releaseReader();
+    }
+    relayRest(null);
+  }
+
+  private void progressed(long n) {
+    if (n == 0) {
+      return;
+    }
     long before = written;
     written += n;
     long now = System.nanoTime();
-    lastProgressNanos = now;
-    // Readers are told in batches, not per network buffer: enough to keep their sendfile calls
-    // large (and the CPU free for the download) while the first bytes and slow trickles still go
-    // out within a few milliseconds.
-    if (before == 0 || written - notifiedAt >= NOTIFY_BYTES || now - notifiedNanos >= NOTIFY_NANOS) {
-      notifiedAt = written;
-      notifiedNanos = now;
-      notifyListeners();
-    }
+    pace.progressed(now);
+    listeners.written(before, written, now);
   }
 
   /** Tells readers about bytes written since the last notification (for a trickling upstream). */
   void publish() {
-    if (state == State.STREAMING && written > notifiedAt) {
-      notifiedAt = written;
-      notifiedNanos = System.nanoTime();
-      notifyListeners();
+    if (state == State.STREAMING) {
+      listeners.publish(written);
     }
   }
 
@@ -238,16 +416,23 @@ public final class InFlightBlob {
       size = w;
     }
     verified = true;
-    notifyListeners(); // the last byte goes out now, before the slow sync
+    listeners.tellAll(); // the last byte goes out now, before the slow sync
+    if (relay != null) {
+      settled.complete(null); // its clients take the rest from memory; nothing is stored
+      if (listeners.isEmpty()) {
+        relayUnread();
+      }
+    }
     return true;
   }
 
   /**
    * Syncs the verified file and renames it into the store (slow: never on an event loop).
    *
-   * @return the stored blob; on any problem the download is failed and null returned
+   * @return the stored blob, or null when the download was given up meanwhile
+   * @throws IOException when the file could not be stored (the download has failed then)
    */
-  StoredBlob commit() {
+  StoredBlob commit() throws IOException {
     synchronized (this) {
       if (state != State.STREAMING || !verified) {
         return null; // cancelled meanwhile
@@ -260,14 +445,15 @@ public final class InFlightBlob {
       s = writer.commit(); // verifies again, syncs, renames
     } catch (IOException e) {
       fail(new OciError(ErrorCode.UNAVAILABLE, 500, "storing " + digest + " failed: " + e.getMessage()), true);
-      return null;
+      throw e;
     }
     synchronized (this) {
       stored = s;
       state = State.COMPLETE;
     }
     releaseReader(); // the download's reference; readers keep theirs
-    notifyListeners();
+    listeners.tellAll();
+    settled.complete(null);
     return s;
   }
 
@@ -277,28 +463,35 @@ public final class InFlightBlob {
   }
 
   private void fail(OciError error, boolean whileCommitting) {
+    BlobIndex.Reservation room;
     synchronized (this) {
       if (state == State.COMPLETE || state == State.FAILED || committing && !whileCommitting) {
         return;
       }
       failure = error;
       state = State.FAILED;
+      room = reservation;
+      reservation = null;
+    }
+    if (room != null) {
+      room.release();
     }
     BlobWriter w = writer;
     if (w != null) {
       w.abort(); // deletes the temp file: outside the monitor, like every disk access
     }
     releaseReader(); // the download's reference; readers let go when they hear of the failure
-    notifyListeners();
+    listeners.tellAll();
+    settled.complete(null);
   }
 
   /** Stops the upstream transfer (stall, shutdown); the download fails with {@code error}. */
   public void cancel(OciError error) {
-    Runnable c;
+    Transfer t;
     synchronized (this) {
-      c = canceller;
+      t = transfer;
     }
-    c.run();
+    t.cancel();
     fail(error);
   }
 
@@ -312,7 +505,7 @@ public final class InFlightBlob {
     if (s == State.COMPLETE) {
       return FileChannel.open(stored.path(), StandardOpenOption.READ);
     }
-    if (s != State.STREAMING) {
+    if (s != State.STREAMING || writer.tempPath() == null) {
       return null;
     }
     try {

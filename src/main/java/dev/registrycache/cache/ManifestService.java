@@ -12,9 +12,11 @@ import dev.registrycache.oci.ManifestDocument;
 import dev.registrycache.oci.MediaTypes;
 import dev.registrycache.oci.OciError;
 import dev.registrycache.oci.OciException;
+import dev.registrycache.store.DigestMismatchException;
 import dev.registrycache.store.LruMap;
 import dev.registrycache.store.ManifestStore;
 import dev.registrycache.store.ManifestStore.CachedManifest;
+import dev.registrycache.store.StorageHealth;
 import dev.registrycache.store.TagEntry;
 import dev.registrycache.store.TagStore;
 import dev.registrycache.upstream.UpstreamClient;
@@ -26,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +57,8 @@ public final class ManifestService {
   private final UpstreamClient upstream;
   private final CacheMetrics metrics;
   private final Executor background;
+  private final StorageHealth health;
+  /** Unknown tags and until when ({@link System#nanoTime()}: no wall-clock step moves it). */
   private final LruMap<String, Long> unknownTags = new LruMap<>(MAX_UNKNOWN_TAGS);
   private final ConcurrentHashMap<String, CompletableFuture<ManifestResult>> inFlight =
       new ConcurrentHashMap<>();
@@ -61,13 +66,14 @@ public final class ManifestService {
   private final java.util.Map<String, Long> tagTtlMillis = new java.util.HashMap<>();
 
   public ManifestService(CacheConfig config, ManifestStore manifests, TagStore tags,
-      UpstreamClient upstream, CacheMetrics metrics, Executor background) {
+      UpstreamClient upstream, CacheMetrics metrics, Executor background, StorageHealth health) {
     this.config = config;
     this.manifests = manifests;
     this.tags = tags;
     this.upstream = upstream;
     this.metrics = metrics;
     this.background = background;
+    this.health = health;
     for (RegistryConfig r : config.registries()) {
       if (r.tagTtl() != null) {
         tagTtlMillis.put(r.name(), dev.registrycache.config.Sizes.parseDuration(r.tagTtl()).toMillis());
@@ -148,8 +154,26 @@ public final class ManifestService {
   }
 
   private boolean fresh(DistributionRequest req, TagEntry t) {
-    long ttl = tagTtlMillis.getOrDefault(req.registry(), config.tagTtl().toMillis());
-    return System.currentTimeMillis() - t.checkedAtMillis() < ttl;
+    return fresh(t.checkedAtMillis(), System.currentTimeMillis(), tagTtlMillis(req.registry()));
+  }
+
+  /**
+   * Whether a tag checked upstream at {@code checkedAt} is still trusted at {@code now}. A check
+   * time in the future (the clock stepped back, or the tag file came from a node whose clock is
+   * ahead) proves nothing: the tag counts as expired and is revalidated.
+   */
+  static boolean fresh(long checkedAt, long now, long ttlMillis) {
+    long age = now - checkedAt;
+    return age >= 0 && age < ttlMillis;
+  }
+
+  private long tagTtlMillis(String registry) {
+    return tagTtlMillis.getOrDefault(registry, config.tagTtl().toMillis());
+  }
+
+  /** How long a 404 for a tag is trusted: never longer than a found tag of the same registry. */
+  private long negativeTtlNanos(String registry) {
+    return TimeUnit.MILLISECONDS.toNanos(Math.min(config.negativeTtl().toMillis(), tagTtlMillis(registry)));
   }
 
   private CompletableFuture<ManifestResult> byDigest(RegistryConfig reg, DistributionRequest req)
@@ -180,7 +204,7 @@ public final class ManifestService {
     } else {
       Long until = unknownTags.get(key);
       if (until != null) {
-        if (System.currentTimeMillis() < until) {
+        if (System.nanoTime() - until < 0) {
           metrics.lookup("tag", "negative");
           return CompletableFuture.failedFuture(new OciException(ErrorCode.MANIFEST_UNKNOWN,
               describe(req) + " unknown upstream at " + reg.name() + " (remembered)"));
@@ -239,7 +263,7 @@ public final class ManifestService {
             metrics.lookup("tag", "changed");
             return fetch(reg, req, known);
           }
-          String why = err != null ? "unreachable" : String.valueOf(r.status());
+          String why = err != null ? transportReason(err) : String.valueOf(r.status());
           return CompletableFuture.completedFuture(stale(reg, req, cached, why));
         }, background).thenCompose(f -> f);
   }
@@ -261,7 +285,7 @@ public final class ManifestService {
           try {
             if (err != null) {
               UpstreamException ue = unwrap(err);
-              ManifestResult s = staleFallback(reg, req, known, "unreachable");
+              ManifestResult s = staleFallback(reg, req, known, transportReason(err));
               if (s != null) {
                 return s;
               }
@@ -277,11 +301,11 @@ public final class ManifestService {
               }
               if (r.status() == 404 && !req.byDigest()) {
                 // asked with every stored type, so this 404 is about the tag, not the Accept
-                long now = System.currentTimeMillis();
+                long now = System.nanoTime();
                 if (unknownTags.size() >= MAX_UNKNOWN_TAGS / 2) {
-                  unknownTags.removeIf((k, until) -> until <= now);
+                  unknownTags.removeIf((k, until) -> until - now <= 0);
                 }
-                unknownTags.put(tagKey(req), now + config.negativeTtl().toMillis());
+                unknownTags.put(tagKey(req), now + negativeTtlNanos(req.registry()));
               }
               throw new OciException(Errors.fromStatus(r.status(), reg.name(),
                   ErrorCode.MANIFEST_UNKNOWN, describe(req)));
@@ -335,7 +359,20 @@ public final class ManifestService {
       doc = ManifestDocument.parse(body); // throws MANIFEST_INVALID
     }
     String type = mediaType(r.header("Content-Type"), doc);
-    CachedManifest m = manifests.put(computed, type, body);
+    CachedManifest m;
+    try {
+      m = manifests.put(computed, type, body);
+      health.succeeded();
+    } catch (DigestMismatchException e) {
+      metrics.digestMismatch(reg.name());
+      throw new OciException(new OciError(ErrorCode.DIGEST_INVALID, 502, reg.name() + " sent " + describe(req)
+          + " whose payload does not match its digest; not cached"));
+    } catch (IOException e) {
+      // upstream's answer is good: the client gets it, only the cache goes without
+      StorageHealth.Problem p = health.failed("storing manifest " + computed, e);
+      metrics.servedUnstored("manifest", p.label());
+      return new ManifestResult(new CachedManifest(computed, type, body), "miss");
+    }
     tags.markRepository(req.registry(), req.repository());
     if (!req.byDigest()) {
       storeTag(req, new TagEntry(computed, type, body.length, System.currentTimeMillis()));
@@ -359,7 +396,7 @@ public final class ManifestService {
     try {
       tags.put(req.registry(), req.repository(), req.reference(), e);
     } catch (IOException ex) {
-      LOG.warn("could not record tag {}:{}: {}", req.qualifiedName(), req.reference(), ex.toString());
+      health.failed("recording tag " + req.qualifiedName() + ":" + req.reference(), ex);
     }
   }
 
@@ -369,6 +406,11 @@ public final class ManifestService {
 
   private static String describe(DistributionRequest req) {
     return "manifest " + req.repository() + (req.byDigest() ? "@" : ":") + req.reference();
+  }
+
+  private static String transportReason(Throwable err) {
+    UpstreamException ue = unwrap(err);
+    return ue == null ? "unreachable" : ue.transportReason();
   }
 
   private static UpstreamException unwrap(Throwable t) {

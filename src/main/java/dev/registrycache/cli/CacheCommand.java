@@ -52,6 +52,16 @@ public final class CacheCommand implements Callable<Integer> {
       defaultValue = "${env:REGISTRY_CACHE_MAX_SIZE}")
   String maxSize;
 
+  @Option(names = "--header-timeout", paramLabel = "DURATION", description = "a client connection must send a whole "
+      + "request header within this, after opening or after its last answer (env: REGISTRY_CACHE_HEADER_TIMEOUT; "
+      + "default 60s)", defaultValue = "${env:REGISTRY_CACHE_HEADER_TIMEOUT}")
+  String headerTimeout;
+
+  @Option(names = "--max-connections", paramLabel = "N", description = "client connections at once; more get a 503 "
+      + "and are closed (env: REGISTRY_CACHE_MAX_CONNECTIONS; default 1024)",
+      defaultValue = "${env:REGISTRY_CACHE_MAX_CONNECTIONS}")
+  Integer maxConnections;
+
   @Option(names = "--access-log", negatable = true, description = "one log line per request (env: REGISTRY_CACHE_ACCESS_LOG)",
       defaultValue = "${env:REGISTRY_CACHE_ACCESS_LOG}")
   Boolean accessLog;
@@ -95,7 +105,7 @@ public final class CacheCommand implements Callable<Integer> {
     Duration drain;
     try {
       cfg = ConfigLoader.load(config, new ConfigLoader.Overrides(listen, adminListen, storage, maxSize,
-          accessLog, registries));
+          accessLog, registries, headerTimeout, maxConnections));
       drain = Sizes.parseDuration(shutdownDrain);
       if (drain.isNegative()) {
         throw new IllegalArgumentException("--shutdown-drain must not be negative: " + shutdownDrain);

@@ -22,13 +22,17 @@ public record CacheConfig(
     boolean accessLog,
     String defaultRegistry,
     List<RegistryConfig> registries,
-    UpstreamProxy upstreamProxy) {
+    UpstreamProxy upstreamProxy,
+    ClientLimits clients,
+    MinSpeed minSpeed,
+    StorageScan scan) {
 
   public CacheConfig(HostPort listen, HostPort adminListen, Path storagePath, long maxSizeBytes, long minFreeBytes,
       Duration tagTtl, Duration negativeTtl, Duration connectTimeout, Duration responseTimeout, Duration idleTimeout,
       boolean accessLog, String defaultRegistry, List<RegistryConfig> registries) {
     this(listen, adminListen, storagePath, maxSizeBytes, minFreeBytes, tagTtl, negativeTtl, connectTimeout,
-        responseTimeout, idleTimeout, accessLog, defaultRegistry, registries, UpstreamProxy.NONE);
+        responseTimeout, idleTimeout, accessLog, defaultRegistry, registries, UpstreamProxy.NONE, ClientLimits.DEFAULT,
+        MinSpeed.DEFAULT, StorageScan.DEFAULT);
   }
 
   public RegistryConfig registry(String name) {
@@ -46,10 +50,16 @@ public record CacheConfig(
         .append(" storage=").append(storagePath)
         .append(" maxSize=").append(Sizes.format(maxSizeBytes))
         .append(" minFree=").append(Sizes.format(minFreeBytes))
+        .append(" verify=").append(scan.enabled() ? scan.bytesPerSecond() + "B/s every "
+            + (scan.interval().isZero() ? "start" : scan.interval().toHours() + "h") : "on first use")
         .append(" tagTtl=").append(tagTtl.toSeconds()).append("s")
         .append(" timeouts(connect/response/idle)=").append(connectTimeout.toMillis()).append('/')
         .append(responseTimeout.toMillis()).append('/').append(idleTimeout.toMillis()).append("ms")
-        .append(" defaultRegistry=").append(defaultRegistry);
+        .append(" minSpeed=").append(minSpeed.enabled()
+            ? minSpeed.bytesPerSecond() + "B/s over " + minSpeed.window().toMillis() + "ms" : "off")
+        .append(" defaultRegistry=").append(defaultRegistry)
+        .append(" clients(headerTimeout/sendTimeout/max)=").append(clients.headerTimeout().toMillis()).append("ms/")
+        .append(clients.sendTimeout().toMillis()).append("ms/").append(clients.maxConnections());
     if (upstreamProxy != null && !upstreamProxy.isNone()) {
       sb.append(" upstreamProxy=").append(upstreamProxy);
     }

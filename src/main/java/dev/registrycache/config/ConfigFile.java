@@ -15,14 +15,21 @@ public record ConfigFile(
     Boolean accessLog,
     String defaultRegistry,
     List<RegistryConfig> registries,
-    UpstreamProxy upstreamProxy) {
+    UpstreamProxy upstreamProxy,
+    Clients clients) {
 
   /** Where cached content lives and how much of the disk it may use. */
-  public record Storage(String path, String maxSize, String minFreeSpace) {}
+  public record Storage(String path, String maxSize, String minFreeSpace, String verifyRate, String verifyInterval) {}
 
   /** How long a tag's digest is trusted before it is revalidated upstream. */
   public record Tags(String ttl, String negativeTtl) {}
 
-  /** Upstream timeouts: TCP connect, until the response headers, and between two reads. */
-  public record Timeouts(String connect, String response, String idle) {}
+  /** What client connections are granted (see {@link ClientLimits}). */
+  public record Clients(String headerTimeout, String sendTimeout, Integer maxConnections) {}
+
+  /**
+   * Upstream timeouts: TCP connect, until the response headers, between two reads, and the
+   * slowest average a blob download may keep up over a window.
+   */
+  public record Timeouts(String connect, String response, String idle, String minSpeed, String minSpeedTime) {}
 }

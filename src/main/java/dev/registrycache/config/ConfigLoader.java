@@ -26,7 +26,12 @@ public final class ConfigLoader {
   /** Values given on the command line or in the environment; null means "not given". */
   public record Overrides(
       String listen, String adminListen, String storagePath, String maxSize, Boolean accessLog,
-      List<String> registries) {
+      List<String> registries, String headerTimeout, Integer maxConnections) {
+    public Overrides(String listen, String adminListen, String storagePath, String maxSize, Boolean accessLog,
+        List<String> registries) {
+      this(listen, adminListen, storagePath, maxSize, accessLog, registries, null, null);
+    }
+
     public static Overrides none() {
       return new Overrides(null, null, null, null, null, List.of());
     }
@@ -66,14 +71,26 @@ public final class ConfigLoader {
     String storage = pick(o.storagePath(), us == null ? null : us.path(), ds.path());
     String maxSize = pick(o.maxSize(), us == null ? null : us.maxSize(), ds.maxSize());
     String minFree = pick(null, us == null ? null : us.minFreeSpace(), ds.minFreeSpace());
+    StorageScan scan = new StorageScan(
+        Sizes.parseBytes(pick(null, us == null ? null : us.verifyRate(), ds.verifyRate())),
+        Sizes.parseDuration(pick(null, us == null ? null : us.verifyInterval(), ds.verifyInterval())));
     String ttl = pick(null, ut == null ? null : ut.ttl(), d.tags().ttl());
     String negTtl = pick(null, ut == null ? null : ut.negativeTtl(), d.tags().negativeTtl());
     String connect = pick(null, uto == null ? null : uto.connect(), d.timeouts().connect());
     String response = pick(null, uto == null ? null : uto.response(), d.timeouts().response());
     String idle = pick(null, uto == null ? null : uto.idle(), d.timeouts().idle());
+    MinSpeed minSpeed = new MinSpeed(
+        Sizes.parseBytes(pick(null, uto == null ? null : uto.minSpeed(), d.timeouts().minSpeed())),
+        Sizes.parseDuration(pick(null, uto == null ? null : uto.minSpeedTime(), d.timeouts().minSpeedTime())));
     Boolean accessLog = o.accessLog() != null ? o.accessLog()
         : u != null && u.accessLog() != null ? u.accessLog() : d.accessLog();
     String defaultRegistry = pick(null, u == null ? null : u.defaultRegistry(), d.defaultRegistry());
+    ConfigFile.Clients uc = u == null ? null : u.clients();
+    ClientLimits clients = new ClientLimits(
+        Sizes.parseDuration(pick(o.headerTimeout(), uc == null ? null : uc.headerTimeout(), d.clients().headerTimeout())),
+        Sizes.parseDuration(pick(null, uc == null ? null : uc.sendTimeout(), d.clients().sendTimeout())),
+        o.maxConnections() != null ? o.maxConnections()
+            : uc != null && uc.maxConnections() != null ? uc.maxConnections() : d.clients().maxConnections());
 
     Map<String, RegistryConfig> regs = new LinkedHashMap<>();
     List<RegistryConfig> base = u != null && u.registries() != null ? u.registries() : d.registries();
@@ -102,7 +119,7 @@ public final class ConfigLoader {
         bytes("storage.maxSize", maxSize), bytes("storage.minFreeSpace", minFree), Sizes.parseDuration(ttl),
         Sizes.parseDuration(negTtl), Sizes.parseDuration(connect), Sizes.parseDuration(response),
         Sizes.parseDuration(idle), accessLog, defaultRegistry, new ArrayList<>(regs.values()),
-        UpstreamProxy.resolve(u == null ? null : u.upstreamProxy(), System.getenv()));
+        UpstreamProxy.resolve(u == null ? null : u.upstreamProxy(), System.getenv()), clients, minSpeed, scan);
   }
 
   private static long bytes(String key, String size) {

@@ -116,6 +116,19 @@ public final class CacheMetrics {
     counter("stale_served", "registry", registry, "reason", reason).increment();
   }
 
+  /** A client connection closed by the cache: {@code header-timeout}, {@code send-timeout} or {@code limit}. */
+  public void connectionClosed(String reason) {
+    counter("connections_closed", "reason", reason).increment();
+  }
+
+  /**
+   * Content fetched from upstream and given to clients without being stored, because the store
+   * could not take it; {@code kind} is blob or manifest, {@code reason} what stood in the way.
+   */
+  public void servedUnstored(String kind, String reason) {
+    counter("served_unstored", "kind", kind, "reason", reason).increment();
+  }
+
   public void digestMismatch(String registry) {
     counter("digest_mismatches", "registry", registry).increment();
   }
@@ -134,8 +147,8 @@ public final class CacheMetrics {
     Gauge.builder(P + name, obj, f).description(description).register(registry);
   }
 
-  public <T> void functionCounter(String name, String description, T obj, ToDoubleFunction<T> f) {
-    FunctionCounter.builder(P + name, obj, f).description(description).register(registry);
+  public <T> void functionCounter(String name, String description, T obj, ToDoubleFunction<T> f, String... tags) {
+    FunctionCounter.builder(P + name, obj, f).description(description).tags(tags).register(registry);
   }
 
   /** For tests: the current value of a counter, 0 when never incremented. */

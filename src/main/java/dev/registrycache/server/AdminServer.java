@@ -14,14 +14,19 @@ import java.util.function.Supplier;
 
 /**
  * The admin port, apart from client traffic: {@code /metrics} (Prometheus text),
- * {@code /healthz} (the process is alive), {@code /readyz} (the cache answers; on a node, where its
- * mirror entries are in place) and {@code /status} (why, in words).
+ * {@code /healthz} (the process is alive), {@code /readyz} (the cache answers; a storage that
+ * takes no writes is named but does not make it unready, since what is stored is still served)
+ * and {@code /status} (the state in words: the node's mirror entries, the storage).
  */
 public final class AdminServer implements AutoCloseable {
   private final HttpServer server;
 
+  /**
+   * @param readyDetail why not ready, or what limits the cache while ready, in one line (may be empty)
+   * @param status the state in words, lines below "ready" or "not ready"
+   */
   AdminServer(HostPort listen, PrometheusMeterRegistry prometheus, BooleanSupplier ready,
-      Supplier<String> status) throws IOException {
+      Supplier<String> readyDetail, Supplier<String> status) throws IOException {
     server = HttpServer.create(new InetSocketAddress(listen.host(), listen.port()), 64);
     server.setExecutor(Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "admin-http");
@@ -33,7 +38,7 @@ public final class AdminServer implements AutoCloseable {
     server.createContext("/healthz", ex -> send(ex, 200, "text/plain", "ok\n"));
     server.createContext("/readyz", ex -> {
       boolean ok = ready.getAsBoolean();
-      String detail = status.get();
+      String detail = readyDetail.get();
       send(ex, ok ? 200 : 503, "text/plain", (ok ? "ready" : "not ready")
           + (detail.isEmpty() ? "" : ": " + detail) + "\n");
     });

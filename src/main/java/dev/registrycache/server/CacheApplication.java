@@ -3,20 +3,22 @@ package dev.registrycache.server;
 import dev.registrycache.cache.BlobService;
 import dev.registrycache.cache.ManifestService;
 import dev.registrycache.config.CacheConfig;
+import dev.registrycache.config.StorageScan;
 import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.metrics.CacheMetrics;
 import dev.registrycache.oci.DistributionPathParser;
 import dev.registrycache.store.BlobIndex;
-import dev.registrycache.store.Bookkeeping;
-import dev.registrycache.store.FileSystemBlobStore;
-import dev.registrycache.store.ManifestStore;
+import dev.registrycache.store.BlobStore;
+import dev.registrycache.store.ContentVerifier;
+import dev.registrycache.store.DiskUsage;
+import dev.registrycache.store.Storage;
+import dev.registrycache.store.StorageHealth;
 import dev.registrycache.store.TagStore;
 import dev.registrycache.upstream.UpstreamClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -27,7 +29,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +47,8 @@ public final class CacheApplication implements AutoCloseable {
   private static final int DISK_THREADS = 4;
   /** File work waiting beyond this is refused (503) rather than queued without bound. */
   private static final int DISK_QUEUE = 4096;
+  /** Threads hashing stored blobs that clients wait for. */
+  private static final int HASHING_THREADS = 2;
   /** Stored blobs kept open for sendfile (repeated hits open nothing). */
   private static final int OPEN_FILES = 512;
 
@@ -54,6 +60,11 @@ public final class CacheApplication implements AutoCloseable {
   private final ThreadPoolExecutor disk;
   private final OpenBlobFiles files;
   private final ScheduledExecutorService maintenance;
+  /** Hashes stored blobs clients wait for. */
+  private final ThreadPoolExecutor hashing;
+  /** Hashes stored blobs in the background, at a bounded rate. */
+  private final ScheduledExecutorService scanner;
+  private final Storage storage;
   private final BlobIndex index;
   /** Event loops of the server and of blob downloads from upstream. */
   private final EventLoops loops;
@@ -64,7 +75,11 @@ public final class CacheApplication implements AutoCloseable {
   private volatile boolean ready;
   private volatile Supplier<String> statusDetail = () -> "";
 
-  private CacheApplication(CacheConfig config) throws IOException, InterruptedException {
+  /** How often the storage directories are checked and a write is probed. */
+  private static final long STORAGE_CHECK_SECONDS = 10;
+
+  private CacheApplication(CacheConfig config, UnaryOperator<BlobStore> wrapStore)
+      throws IOException, InterruptedException {
     this.config = config;
     long t0 = System.nanoTime();
     prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -74,29 +89,50 @@ public final class CacheApplication implements AutoCloseable {
         new LinkedBlockingQueue<>(DISK_QUEUE), daemon("cache-disk"));
     disk.allowCoreThreadTimeOut(true);
     maintenance = Executors.newSingleThreadScheduledExecutor(daemon("cache-maintenance"));
+    hashing = new ThreadPoolExecutor(HASHING_THREADS, HASHING_THREADS, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(DISK_QUEUE), daemon("cache-verify"));
+    hashing.allowCoreThreadTimeOut(true);
+    scanner = Executors.newSingleThreadScheduledExecutor(daemon("cache-verify-scan"));
 
-    Files.createDirectories(config.storagePath());
-    FileSystemBlobStore store = new FileSystemBlobStore(config.storagePath());
-    index = new BlobIndex(store);
-    int blobs = index.rebuild();
-    LOG.info("storage {}: {} blobs, {} bytes (limit {} bytes, keep {} bytes free)",
-        config.storagePath(), blobs, index.totalBytes(), config.maxSizeBytes(), config.minFreeBytes());
-    ManifestStore manifests = new ManifestStore(config.storagePath(), store, index, 8L << 20);
-    TagStore tags = new TagStore(config.storagePath());
-    LOG.info("storage {}: {}", config.storagePath(), Bookkeeping.open(index, manifests, tags));
+    storage = Storage.open(config.storagePath(), config.maxSizeBytes(), config.minFreeBytes(), wrapStore);
+    index = storage.index();
+    TagStore tags = storage.tags();
     loops = EventLoops.create(Runtime.getRuntime().availableProcessors());
     upstream = new UpstreamClient(config, metrics, io, loops.group(), loops.socketType());
 
-    BlobService blobService = new BlobService(config, store, index, upstream, metrics, maintenance, io,
-        () -> maintenance.execute(this::evict));
-    ManifestService manifestService = new ManifestService(config, manifests, tags, upstream, metrics, io);
+    BlobService blobService = new BlobService(config, storage.blobs(), index, upstream, metrics, maintenance, io,
+        () -> maintenance.execute(storage::evict), storage.health());
+    ManifestService manifestService = new ManifestService(config, storage.manifests(), tags, upstream, metrics, io,
+        storage.health());
 
     metrics.gauge("store_size_bytes", "Bytes of blobs, manifests, tags and their directories on disk",
         index, BlobIndex::totalBytes);
     metrics.gauge("store_blobs", "Blobs and manifests on disk", index, BlobIndex::count);
+    metrics.gauge("store_reserved_bytes", "Room promised to blob downloads in progress", index,
+        BlobIndex::reservedBytes);
     metrics.gauge("store_limit_bytes", "Configured maximum store size", config, CacheConfig::maxSizeBytes);
     metrics.gauge("downloads_in_flight", "Blobs being fetched from upstream", blobService, BlobService::inFlightCount);
     metrics.functionCounter("evictions", "Blobs evicted to stay within the limits", index, BlobIndex::evictions);
+    StorageHealth health = storage.health();
+    for (StorageHealth.Problem p : StorageHealth.Problem.values()) {
+      metrics.functionCounter("store_write_failures", "Writes to the storage that failed, by what went wrong",
+          health, h -> h.failures(p), "reason", p.label());
+    }
+    ContentVerifier verifier = new ContentVerifier(index, hashing);
+    for (String reason : new String[] {"size", "digest", "unreadable"}) {
+      metrics.functionCounter("store_corrupt", "Stored blobs found not to be their blob and dropped", index,
+          i -> i.corruptions(reason), "reason", reason);
+    }
+    metrics.functionCounter("store_verified_bytes", "Bytes of stored blobs hashed to check them", verifier,
+        ContentVerifier::hashedBytes);
+    metrics.gauge("store_unverified_blobs", "Stored blobs not yet checked against their digest since the start",
+        index, BlobIndex::unverified);
+    metrics.gauge("store_writable", "1 while the storage takes writes, 0 while writes fail", health,
+        h -> h.writable() ? 1 : 0);
+    metrics.gauge("store_disk_usable_bytes", "Usable bytes on the storage's file system", storage, s -> {
+      DiskUsage d = s.diskUsage();
+      return d == null ? Double.NaN : d.usableBytes();
+    });
 
     accessLog = config.accessLog() ? new AccessLog() : null;
     if (accessLog != null) {
@@ -110,59 +146,79 @@ public final class CacheApplication implements AutoCloseable {
     Map<String, RegistryConfig> byName = CacheContext.byName(config);
     CacheContext ctx = new CacheContext(config, byName,
         new DistributionPathParser(byName::containsKey, config.defaultRegistry()),
-        blobService, manifestService, tags, upstream, metrics, accessLog, hot, files, io, disk);
+        blobService, manifestService, tags, upstream, metrics, accessLog, hot, files, verifier, io, disk);
     try {
       server = new CacheServer(config.listen(), ctx, loops);
     } catch (IOException | InterruptedException e) {
       upstream.close();
       loops.close();
-      maintenance.shutdownNow();
-      io.shutdownNow();
-      disk.shutdownNow();
+      stopThreads();
       throw e;
     }
     AdminServer a;
     try {
       a = new AdminServer(config.adminListen(), prometheus,
-          () -> ready, () -> statusDetail.get());
+          () -> ready, this::readyDetail, this::status);
     } catch (IOException e) {
       server.close();
       upstream.close();
       loops.close();
-      maintenance.shutdownNow();
-      io.shutdownNow();
-      disk.shutdownNow();
+      stopThreads();
       throw new IOException("cannot listen on " + config.adminListen() + " (admin): " + e.getMessage(), e);
     }
     admin = a;
     maintenance.scheduleWithFixedDelay(index::persistLastUse, 5, 5, TimeUnit.MINUTES);
-    maintenance.execute(this::evict);
+    maintenance.scheduleWithFixedDelay(storage::check, STORAGE_CHECK_SECONDS, STORAGE_CHECK_SECONDS, TimeUnit.SECONDS);
+    maintenance.execute(storage::evict);
+    scanStoredBlobs(verifier);
     ready = true;
     LOG.info("ready in {} ms; admin (metrics, healthz, readyz) on {}",
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), admin.address());
   }
 
   public static CacheApplication start(CacheConfig config) throws IOException, InterruptedException {
+    return start(config, UnaryOperator.identity());
+  }
+
+  /**
+   * Starts the cache on a blob store that {@code wrapStore} may put something around (to watch
+   * or fail its writes, as tests of broken disks do).
+   */
+  public static CacheApplication start(CacheConfig config, UnaryOperator<BlobStore> wrapStore)
+      throws IOException, InterruptedException {
     LOG.info("registry-cache starting: {}", config.describe());
     for (RegistryConfig r : config.registries()) {
       LOG.info("  mirroring {}", r.describe());
     }
-    return new CacheApplication(config);
+    return new CacheApplication(config, wrapStore);
   }
 
-  private void evict() {
-    try {
-      long free = Files.getFileStore(config.storagePath()).getUsableSpace();
-      index.evict(config.maxSizeBytes(), () -> {
-        try {
-          return Files.getFileStore(config.storagePath()).getUsableSpace();
-        } catch (IOException e) {
-          return free;
-        }
-      }, config.minFreeBytes());
-    } catch (IOException | RuntimeException e) {
-      LOG.warn("eviction failed: {}", e.toString());
+  /** Hashes what is on disk in the background: once now, then every interval. */
+  private void scanStoredBlobs(ContentVerifier verifier) {
+    StorageScan scan = config.scan();
+    if (!scan.enabled()) {
+      return;
     }
+    BooleanSupplier stop = () -> Thread.currentThread().isInterrupted();
+    scanner.execute(() -> verifier.scan(false, scan.bytesPerSecond(), stop));
+    if (!scan.interval().isZero()) {
+      long every = scan.interval().toSeconds();
+      scanner.scheduleWithFixedDelay(() -> verifier.scan(true, scan.bytesPerSecond(), stop), every, every,
+          TimeUnit.SECONDS);
+    }
+  }
+
+  /** What {@code /readyz} adds to "ready": the node's state, and a storage that takes no writes. */
+  private String readyDetail() {
+    String node = statusDetail.get();
+    String disk = storage.health().problem();
+    return node.isEmpty() ? disk : disk.isEmpty() ? node : node + "; " + disk;
+  }
+
+  /** What {@code /status} shows below "ready" or "not ready". */
+  private String status() {
+    String node = statusDetail.get();
+    return (node.isEmpty() ? "" : node + "\n") + storage.status();
   }
 
   public InetSocketAddress address() {
@@ -179,6 +235,10 @@ public final class CacheApplication implements AutoCloseable {
 
   public BlobIndex index() {
     return index;
+  }
+
+  public Storage storage() {
+    return storage;
   }
 
   /**
@@ -213,15 +273,21 @@ public final class CacheApplication implements AutoCloseable {
     upstream.close();
     loops.close();
     admin.close();
-    maintenance.shutdownNow();
-    io.shutdownNow();
-    disk.shutdownNow();
+    stopThreads();
     files.closeAll();
     index.persistLastUse();
     if (accessLog != null) {
       accessLog.close();
     }
     LOG.info("registry-cache stopped");
+  }
+
+  private void stopThreads() {
+    maintenance.shutdownNow();
+    scanner.shutdownNow();
+    hashing.shutdownNow();
+    io.shutdownNow();
+    disk.shutdownNow();
   }
 
   private static ThreadFactory daemon(String name) {

@@ -6,6 +6,7 @@ import dev.registrycache.config.CacheConfig;
 import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.metrics.CacheMetrics;
 import dev.registrycache.oci.DistributionPathParser;
+import dev.registrycache.store.ContentVerifier;
 import dev.registrycache.store.TagStore;
 import dev.registrycache.upstream.UpstreamClient;
 import java.util.Map;
@@ -31,6 +32,7 @@ record CacheContext(
     AccessLog accessLog,
     HotContent hot,
     OpenBlobFiles files,
+    ContentVerifier verifier,
     Executor background,
     Executor disk) {
 

@@ -24,6 +24,8 @@ public final class CacheServer implements AutoCloseable {
 
   /** Binds on {@code loops}, which the caller shuts down after {@link #close}. */
   CacheServer(HostPort listen, CacheContext cache, EventLoops loops) throws IOException, InterruptedException {
+    ConnectionLimit limit = new ConnectionLimit(cache.config().clients().maxConnections(), cache.metrics());
+    cache.metrics().gauge("client_connections", "Client connections open", limit, ConnectionLimit::open);
     try {
       channel = new ServerBootstrap()
           .group(loops.group())
@@ -32,7 +34,7 @@ public final class CacheServer implements AutoCloseable {
           .option(ChannelOption.SO_REUSEADDR, true)
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
-          .childHandler(new CacheServerInitializer(cache, connections))
+          .childHandler(new CacheServerInitializer(cache, connections, limit))
           .bind(new InetSocketAddress(listen.host(), listen.port()))
           .sync()
           .channel();

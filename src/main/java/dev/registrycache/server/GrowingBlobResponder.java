@@ -5,6 +5,7 @@ import dev.registrycache.metrics.CacheMetrics;
 import dev.registrycache.oci.ByteRange;
 import dev.registrycache.oci.OciError;
 import dev.registrycache.oci.OciException;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpResponse;
@@ -24,6 +25,8 @@ import java.util.function.Consumer;
  * when there is none (the download ended meanwhile) is the file opened, on the disk executor,
  * never on the event loop. A failed download before the headers becomes an OCI error;
  * after them, the connection is closed so the client sees a truncated body, never a wrong one.
+ * Bytes of a relayed blob (one the store could not take) that are not in the file are written
+ * from the relay's memory, and each write done tells the relay how far this client got.
  */
 final class GrowingBlobResponder implements InFlightBlob.Listener {
   private final ChannelHandlerContext ctx;
@@ -55,8 +58,9 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
     this.done = done;
   }
 
-  void start() {
-    blob.addListener(this);
+  /** @return false when the download cannot be read from its start any more: look the blob up again */
+  boolean start() {
+    return blob.addListener(this);
   }
 
   @Override
@@ -64,6 +68,15 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
     if (scheduled.compareAndSet(false, true)) {
       ctx.executor().execute(this::pump);
     }
+  }
+
+  @Override
+  public void cut() {
+    ctx.executor().execute(() -> {
+      if (!finished) {
+        failed(new OciError(dev.registrycache.oci.ErrorCode.UNAVAILABLE, 503, "too slow a reader"));
+      }
+    });
   }
 
   /** The client went away. */
@@ -92,24 +105,39 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
           || (blob.size() < 0 && state != InFlightBlob.State.COMPLETE)) {
         return; // wait for upstream's headers (or, without a length, for the whole blob)
       }
-      if (file == null) {
+      if (file == null && blob.fileBytes() > 0) { // a blob relayed from its first byte has no file
         file = blob.retainReader();
         shared = file != null;
-      }
-      if (file == null) {
-        open();
-        return; // pumped again once the file is open
+        if (file == null) {
+          open();
+          return; // pumped again once the file is open
+        }
       }
       if (!sendHeaders(state)) {
         return;
       }
+      blob.readerAt(this, position);
     }
     long visible = Math.min(blob.visibleBytes(), end);
     if (position < visible) {
-      long count = visible - position;
       long at = position;
+      long fileEnd = blob.fileBytes();
+      Object piece;
+      long count;
+      if (at < fileEnd) {
+        count = Math.min(visible, fileEnd) - at;
+        piece = new SharedFileRegion(file, at, count);
+      } else {
+        java.nio.ByteBuffer relayed = blob.relayedBytes(at, visible - at);
+        if (relayed == null) {
+          failed(new OciError(dev.registrycache.oci.ErrorCode.UNAVAILABLE, 503, "lost track of " + blob.digest()));
+          return;
+        }
+        count = relayed.remaining();
+        piece = Unpooled.wrappedBuffer(relayed);
+      }
       writing = true;
-      ctx.writeAndFlush(new SharedFileRegion(file, at, count)).addListener(f -> {
+      ctx.writeAndFlush(piece).addListener(f -> {
         writing = false;
         if (!f.isSuccess()) {
           abort();
@@ -118,6 +146,7 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
         position = at + count;
         ex.bytes += count;
         metrics.bytesServed("upstream", count);
+        blob.readerAt(this, position);
         pump();
       });
     } else if (position >= end) {

@@ -6,6 +6,7 @@ import dev.registrycache.oci.DistributionRequest;
 import dev.registrycache.oci.ErrorCode;
 import dev.registrycache.oci.OciError;
 import dev.registrycache.oci.OciException;
+import dev.registrycache.upstream.UpstreamException;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -20,7 +21,8 @@ final class HeadBlob {
     String path = "/v2/" + d.repository() + "/blobs/" + d.digest();
     return cache.upstreamOffLoop(() -> cache.upstream().fetch(reg, d.repository(), path, null, true, 0)).handle((r, err) -> {
       if (err != null) {
-        throw new OciException(new OciError(ErrorCode.UNAVAILABLE, 503, Failures.unwrap(err).getMessage()));
+        throw new OciException(new OciError(ErrorCode.UNAVAILABLE, UpstreamException.gatewayStatus(err),
+            Failures.unwrap(err).getMessage()));
       }
       if (r.status() == 404) {
         throw new OciException(ErrorCode.BLOB_UNKNOWN, "blob " + d.digest() + " not found upstream at " + reg.name());

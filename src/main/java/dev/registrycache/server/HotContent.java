@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import dev.registrycache.store.CorruptBlobException;
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,14 +45,27 @@ final class HotContent {
     }
   }
 
-  /** Reads a small file into memory and keeps it; returns a duplicate to send. */
+  /**
+   * Reads a small file into memory, checks it against its digest (it is small: hashing it costs
+   * less than opening it) and keeps it; returns a duplicate to send.
+   *
+   * @throws CorruptBlobException when the file is not the blob (it is not kept then)
+   */
   ByteBuf load(Digest d, Path file, long size) throws IOException {
     ByteBuf b = Unpooled.directBuffer((int) size);
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       while (b.writerIndex() < size) {
         if (b.writeBytes(ch, b.writerIndex(), (int) size - b.writerIndex()) < 0) {
-          throw new IOException("short file " + file);
+          throw new CorruptBlobException("size", "shorter than its " + size + " bytes");
         }
+      }
+      if (ch.size() != size) {
+        throw new CorruptBlobException("size", ch.size() + " bytes long, stored as " + size);
+      }
+      MessageDigest md = d.newMessageDigest();
+      md.update(b.nioBuffer());
+      if (!d.matches(md)) {
+        throw new CorruptBlobException("digest", "its content does not hash to its digest");
       }
     } catch (IOException | RuntimeException e) {
       b.release();

@@ -232,7 +232,10 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
       ex.source = f.joined() ? "join" : "miss";
       streaming = new GrowingBlobResponder(ctx, ex, f.blob(),
           ex.request.headers().get(HttpHeaderNames.RANGE), cache.metrics(), cache.disk(), this::streamDone);
-      streaming.start();
+      if (!streaming.start()) {
+        streaming = null; // a relay that let go of its first bytes: a download of our own
+        blob(ex, d);
+      }
     }
   }
 

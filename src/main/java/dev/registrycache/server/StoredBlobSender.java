@@ -7,6 +7,7 @@ import dev.registrycache.oci.DistributionRequest;
 import dev.registrycache.oci.OciError;
 import dev.registrycache.oci.OciException;
 import dev.registrycache.store.BlobIndex;
+import dev.registrycache.store.CorruptBlobException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -27,6 +28,12 @@ import org.slf4j.LoggerFactory;
  * something in memory or already open is answered right on the event loop; the first time,
  * the file is loaded or opened on the disk executor and the answer written once it is back on
  * the event loop. The blob's index entry is released when its answer is written.
+ *
+ * <p>Nothing on disk is sent unchecked: a small blob is hashed when it is loaded into memory; a
+ * file sent with {@code sendfile} gets one {@code stat} per answer (its length, and whether it
+ * was written to or replaced), and one not verified since the cache started (or since it
+ * changed) is hashed before it is sent. A file that is not its blob is dropped, and the request
+ * is answered as if the blob had never been stored: fetched from upstream again.
  */
 final class StoredBlobSender {
   private static final Logger LOG = LoggerFactory.getLogger(StoredBlobSender.class);
@@ -62,16 +69,24 @@ final class StoredBlobSender {
         return;
       }
       onDisk(ex, e, () -> cache.disk().execute(() -> {
-        ByteBuf loaded;
+        ByteBuf loaded = null;
+        boolean corrupt = false;
         try {
           loaded = cache.hot().load(d.digest(), e.blob().path(), e.size());
+        } catch (CorruptBlobException c) {
+          cache.verifier().drop(e, c);
+          corrupt = true;
         } catch (java.io.IOException | RuntimeException unreadable) {
           loaded = null; // gone or unreadable: the file path decides what to answer
         }
         ByteBuf b = loaded;
+        boolean dropped = corrupt;
         backOnLoop(e, () -> {
           if (b != null) {
             sendFromMemory(ex, e, b);
+          } else if (dropped) {
+            e.release();
+            handler.retry(ex, d); // fetched again
           } else {
             sendFile(ex, e, d, null);
           }
@@ -101,6 +116,46 @@ final class StoredBlobSender {
       handler.rangeNotSatisfiable(ex, bad.error(), e.size());
       return;
     }
+    switch (cache.verifier().check(e)) { // one stat: still the file that was stored?
+      case GONE -> {
+        offLoopThenRetry(ex, e, d, () -> cache.blobs().forget(d.digest()));
+        return;
+      }
+      case WRONG_SIZE -> {
+        offLoopThenRetry(ex, e, d, () -> cache.verifier().dropWrongSize(e));
+        return;
+      }
+      case CHANGED -> cache.files().close(d.digest()); // maybe another file: opened anew once hashed
+      default -> { }
+    }
+    if (!e.verified()) {
+      onDisk(ex, e, () -> cache.verifier().verify(e).whenComplete((ok, err) -> backOnLoop(e, () -> {
+        if (Boolean.TRUE.equals(ok)) {
+          sendVerifiedFile(ex, e, d, range);
+        } else if (err == null) {
+          e.release();
+          handler.retry(ex, d); // dropped as corrupt (or gone): fetched again
+        } else {
+          unreadable(ex, e, d, err);
+        }
+      }, null)));
+      return;
+    }
+    sendVerifiedFile(ex, e, d, range);
+  }
+
+  /** Drops what the disk no longer holds right (off the event loop), then answers as a miss. */
+  private void offLoopThenRetry(Exchange ex, BlobIndex.Entry e, DistributionRequest d, Runnable drop) {
+    onDisk(ex, e, () -> cache.disk().execute(() -> {
+      drop.run();
+      backOnLoop(e, () -> {
+        e.release();
+        handler.retry(ex, d);
+      }, null);
+    }));
+  }
+
+  private void sendVerifiedFile(Exchange ex, BlobIndex.Entry e, DistributionRequest d, ByteRange range) {
     Digest digest = d.digest();
     OpenBlobFiles.Handle open = cache.files().get(digest);
     if (open != null) {
@@ -141,13 +196,12 @@ final class StoredBlobSender {
   }
 
   private void unreadable(Exchange ex, BlobIndex.Entry e, DistributionRequest d, Throwable err) {
-    e.release();
     Throwable c = Failures.unwrap(err);
     c = c.getCause() instanceof NoSuchFileException ? c.getCause() : c;
-    if (c instanceof NoSuchFileException) {
-      cache.blobs().forget(d.digest()); // deleted behind our back: fetch it again
-      handler.retry(ex, d);
+    if (c instanceof NoSuchFileException) { // deleted behind our back: fetch it again
+      offLoopThenRetry(ex, e, d, () -> cache.blobs().forget(d.digest()));
     } else {
+      e.release();
       String id = OciError.newIncidentId();
       LOG.error("internal error {}: cannot read stored blob {}", id, d.digest(), c);
       handler.fail(ex, OciError.internal(id), true);

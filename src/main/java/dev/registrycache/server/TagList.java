@@ -7,6 +7,7 @@ import dev.registrycache.oci.ErrorCode;
 import dev.registrycache.oci.JsonBodies;
 import dev.registrycache.oci.OciError;
 import dev.registrycache.oci.OciException;
+import dev.registrycache.upstream.UpstreamException;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -56,12 +57,12 @@ final class TagList {
           }
           String why = err != null ? Failures.unwrap(err).getMessage()
               : r.tooLarge() ? "its tag list is larger than " + MAX_BYTES + " bytes" : "answered " + r.status();
-          return cached(cache, reg, d, why);
+          return cached(cache, reg, d, why, err != null ? UpstreamException.gatewayStatus(err) : 503);
         }, cache.disk());
   }
 
   private static FullHttpResponse cached(CacheContext cache, RegistryConfig reg,
-      DistributionRequest d, String why) {
+      DistributionRequest d, String why, int status) {
     List<String> tags;
     try {
       tags = cache.tags().tags(d.registry(), d.repository());
@@ -69,7 +70,7 @@ final class TagList {
       throw new UncheckedIOException(e);
     }
     if (tags.isEmpty()) {
-      throw new OciException(new OciError(ErrorCode.UNAVAILABLE, 503,
+      throw new OciException(new OciError(ErrorCode.UNAVAILABLE, status,
           "cannot list tags of " + d.repository() + ": upstream " + reg.name() + " " + why));
     }
     cache.metrics().staleServed(reg.name(), "tags-list");

@@ -22,4 +22,7 @@ public interface BlobStore {
 
   /** Visits every stored blob (for rebuilding the index at start-up). */
   void forEach(Consumer<StoredBlob> visitor) throws IOException;
+
+  /** The size of the file system the blobs are on, and how much of it is usable. */
+  DiskUsage diskUsage() throws IOException;
 }

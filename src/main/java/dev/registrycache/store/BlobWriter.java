@@ -10,11 +10,23 @@ import java.nio.file.Path;
  * no partial or corrupt blob is ever visible under its digest.
  */
 public interface BlobWriter extends AutoCloseable {
-  /** The temp file, readable by others while it grows. */
+  /** The temp file, readable by others while it grows; null for {@link #unstored}. */
   Path tempPath();
 
+  /**
+   * Writes and hashes the buffer. When the file takes only part of it (the disk is full), the
+   * bytes written are hashed, the buffer's position says how far it got, and the exception is
+   * thrown: the rest may still be {@link #hashOnly hashed}.
+   */
   void write(ByteBuffer buffer) throws IOException;
 
+  /**
+   * Hashes bytes of the blob without writing them (the file could not take them): {@link
+   * #digestMatches} still tells whether the whole content is right, {@link #commit} refuses.
+   */
+  void hashOnly(ByteBuffer buffer);
+
+  /** Bytes in the file. */
   long written();
 
   /** True when the bytes written so far hash to the expected digest. */
@@ -37,5 +49,55 @@ public interface BlobWriter extends AutoCloseable {
   @Override
   default void close() {
     abort();
+  }
+
+  /** A writer with no file: it only hashes, to check a blob that is passed on without being stored. */
+  static BlobWriter unstored(dev.registrycache.oci.Digest digest) {
+    java.security.MessageDigest md = digest.newMessageDigest();
+    return new BlobWriter() {
+      @Override
+      public Path tempPath() {
+        return null;
+      }
+
+      @Override
+      public void write(ByteBuffer buffer) {
+        hashOnly(buffer);
+      }
+
+      @Override
+      public void hashOnly(ByteBuffer buffer) {
+        md.update(buffer);
+      }
+
+      @Override
+      public long written() {
+        return 0;
+      }
+
+      @Override
+      public boolean digestMatches() {
+        try {
+          return digest.matches((java.security.MessageDigest) md.clone());
+        } catch (CloneNotSupportedException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+
+      @Override
+      public void sync() {
+        // nothing written
+      }
+
+      @Override
+      public StoredBlob commit() throws IOException {
+        throw new IOException(digest + " was not written to the store");
+      }
+
+      @Override
+      public void abort() {
+        // nothing to delete
+      }
+    };
   }
 }

@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -23,18 +24,41 @@ import org.slf4j.LoggerFactory;
 /**
  * Blobs under {@code ROOT/blobs/ALG/XX/HEX}, written through {@code ROOT/tmp/} (same file
  * system, so the final rename is atomic). Temp files left by a crash are removed at start-up.
+ * Directories removed while the store is in use (a node clean-up) are made again when needed.
  */
 public final class FileSystemBlobStore implements BlobStore {
   private static final Logger LOG = LoggerFactory.getLogger(FileSystemBlobStore.class);
+  private final Path root;
   private final Path blobs;
   private final Path tmp;
 
   public FileSystemBlobStore(Path root) throws IOException {
+    this.root = root;
     this.blobs = root.resolve("blobs");
     this.tmp = root.resolve("tmp");
     Files.createDirectories(blobs);
     Files.createDirectories(tmp);
     cleanTemp();
+  }
+
+  /**
+   * Makes the store's directories again if they were removed.
+   *
+   * @return true when some were missing (blobs stored before are then gone too)
+   */
+  public boolean restoreLayout() throws IOException {
+    boolean missing = !Files.isDirectory(blobs) || !Files.isDirectory(tmp);
+    if (missing) {
+      Files.createDirectories(blobs);
+      Files.createDirectories(tmp);
+    }
+    return missing;
+  }
+
+  @Override
+  public DiskUsage diskUsage() throws IOException {
+    FileStore fs = Files.getFileStore(root);
+    return new DiskUsage(fs.getTotalSpace(), fs.getUsableSpace());
   }
 
   private void cleanTemp() throws IOException {
@@ -59,7 +83,7 @@ public final class FileSystemBlobStore implements BlobStore {
     Path p = pathOf(digest);
     try {
       BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-      return Optional.of(new StoredBlob(digest, p, a.size(), a.lastModifiedTime().toMillis()));
+      return Optional.of(new StoredBlob(digest, p, a.size(), a.lastModifiedTime().toMillis(), FileStamp.of(a)));
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }
@@ -68,7 +92,13 @@ public final class FileSystemBlobStore implements BlobStore {
   @Override
   public BlobWriter create(Digest digest) throws IOException {
     Path temp = tmp.resolve(digest.hex().substring(0, 12) + "-" + UUID.randomUUID());
-    FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    } catch (NoSuchFileException removed) { // the directory went away under us: make it again
+      Files.createDirectories(tmp);
+      ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    }
     return new Writer(digest, temp, ch);
   }
 
@@ -96,7 +126,7 @@ public final class FileSystemBlobStore implements BlobStore {
                 continue;
               }
               BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
-              visitor.accept(new StoredBlob(d, f, a.size(), a.lastModifiedTime().toMillis()));
+              visitor.accept(new StoredBlob(d, f, a.size(), a.lastModifiedTime().toMillis(), FileStamp.of(a)));
             }
           }
         }
@@ -110,6 +140,8 @@ public final class FileSystemBlobStore implements BlobStore {
     private final FileChannel channel;
     private final MessageDigest md;
     private long written;
+    /** Some bytes were only hashed, not written: the file is not the blob. */
+    private boolean incomplete;
     private boolean done;
 
     Writer(Digest digest, Path temp, FileChannel channel) {
@@ -126,11 +158,21 @@ public final class FileSystemBlobStore implements BlobStore {
 
     @Override
     public void write(ByteBuffer buffer) throws IOException {
-      ByteBuffer forHash = buffer.duplicate();
-      while (buffer.hasRemaining()) {
-        written += channel.write(buffer);
+      if (incomplete) {
+        throw new IOException("an earlier write of " + digest + " failed");
       }
-      md.update(forHash);
+      while (buffer.hasRemaining()) {
+        int from = buffer.position();
+        int n = channel.write(buffer);
+        md.update(buffer.duplicate().position(from).limit(from + n)); // exactly what the file has
+        written += n;
+      }
+    }
+
+    @Override
+    public void hashOnly(ByteBuffer buffer) {
+      incomplete = true;
+      md.update(buffer);
     }
 
     @Override
@@ -154,6 +196,10 @@ public final class FileSystemBlobStore implements BlobStore {
 
     @Override
     public StoredBlob commit() throws IOException {
+      if (incomplete) {
+        abort();
+        throw new IOException("not all of " + digest + " was written");
+      }
       if (!digestMatches()) {
         abort();
         throw new DigestMismatchException("content of " + written + " bytes does not match " + digest);
@@ -169,7 +215,8 @@ public final class FileSystemBlobStore implements BlobStore {
           Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
         done = true;
-        return new StoredBlob(digest, target, written, System.currentTimeMillis());
+        FileStamp stamp = FileStamp.of(Files.readAttributes(target, BasicFileAttributes.class));
+        return new StoredBlob(digest, target, written, System.currentTimeMillis(), stamp);
       } catch (IOException e) {
         abort();
         throw e;

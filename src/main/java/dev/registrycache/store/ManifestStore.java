@@ -211,8 +211,18 @@ public final class ManifestStore {
     try {
       bytes = Files.readAllBytes(e.blob().path());
     } catch (NoSuchFileException ex) {
+      index.forget(blob);
       return Optional.empty();
     }
+    // read from disk: hashed every time (a few KiB), never served unless it is what it says
+    String wrong = bytes.length != e.size() ? "size" : !Digest.of(blob.algorithm(), bytes).equals(blob) ? "digest" : null;
+    if (wrong != null) {
+      if (index.dropCorrupt(e, wrong)) {
+        LOG.warn("stored manifest {} is corrupt (wrong {}): dropped; it is fetched again", digest, wrong);
+      }
+      return Optional.empty();
+    }
+    e.verified(e.stamp());
     CachedManifest m = new CachedManifest(digest, type, bytes);
     remember(m);
     return Optional.of(m);
@@ -238,14 +248,15 @@ public final class ManifestStore {
       blob = digest; // the blob writer verifies the bytes against it
     }
     String typeLine = mediaType + "\n" + (blob.equals(digest) ? "" : blob + "\n");
-    AtomicFiles.write(typeFile(digest), typeLine.getBytes(StandardCharsets.UTF_8));
-    track(digest, blob);
     if (index.peek(blob) == null) {
       try (BlobWriter w = blobs.create(blob)) {
         w.write(ByteBuffer.wrap(bytes));
         index.add(w.commit());
       }
     }
+    // after the bytes: a type file never names a manifest whose bytes could not be stored
+    AtomicFiles.write(typeFile(digest), typeLine.getBytes(StandardCharsets.UTF_8));
+    track(digest, blob);
     CachedManifest m = new CachedManifest(digest, mediaType, bytes);
     remember(m);
     return m;

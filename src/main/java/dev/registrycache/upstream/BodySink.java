@@ -14,9 +14,9 @@ public interface BodySink {
   /**
    * Called once, before any data.
    *
-   * @param cancel stops the transfer and closes the connection; callable from any thread
+   * @param transfer stops, pauses and resumes the transfer; callable from any thread
    */
-  void onStart(Runnable cancel);
+  void onStart(Transfer transfer);
 
   /** The next bytes of the body; throwing stops the transfer ({@link #onError} follows). */
   void onData(ByteBuffer bytes) throws IOException;
@@ -26,4 +26,13 @@ public interface BodySink {
 
   /** The transfer broke off (connection closed, read error, or {@link #onData} threw). */
   void onError(Throwable cause);
+
+  /**
+   * How long the whole body may take once the headers are in, or null for no limit (blob
+   * downloads are watched for stalls and speed by their owner instead). A body that takes
+   * longer breaks off with an {@link java.net.http.HttpTimeoutException}.
+   */
+  default java.time.Duration bodyTimeout() {
+    return null;
+  }
 }

@@ -2,6 +2,7 @@ package dev.registrycache.upstream;
 
 import java.net.http.HttpResponse.ResponseInfo;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Arrays;
 
 /**
@@ -12,13 +13,21 @@ import java.util.Arrays;
  */
 final class BytesSink implements BodySink {
   private final int limit;
+  private final Duration bodyTimeout;
   private byte[] bytes = new byte[0];
   private int length;
   private boolean tooLarge;
-  private Runnable cancel;
+  private Transfer transfer;
 
-  BytesSink(int limit) {
+  /** @param bodyTimeout how long the body may take after the headers (an upstream may not trickle) */
+  BytesSink(int limit, Duration bodyTimeout) {
     this.limit = limit;
+    this.bodyTimeout = bodyTimeout;
+  }
+
+  @Override
+  public Duration bodyTimeout() {
+    return bodyTimeout;
   }
 
   /** This sink for an answer, sized by its {@code Content-Length} when it has one. */
@@ -33,10 +42,10 @@ final class BytesSink implements BodySink {
   }
 
   @Override
-  public void onStart(Runnable cancel) {
-    this.cancel = cancel;
+  public void onStart(Transfer transfer) {
+    this.transfer = transfer;
     if (tooLarge) {
-      cancel.run();
+      transfer.cancel();
     }
   }
 
@@ -49,7 +58,7 @@ final class BytesSink implements BodySink {
     if (length + n > limit) {
       tooLarge = true;
       bytes = null;
-      cancel.run();
+      transfer.cancel();
       return;
     }
     if (length + n > bytes.length) {

@@ -41,7 +41,7 @@ import java.util.function.Function;
  * to its end (or broke off), as the JDK client's {@code sendAsync} does; the connection then goes
  * back to {@link UpstreamChannels} when it can carry another request, and is closed otherwise.
  */
-final class StreamExchange extends ChannelInboundHandlerAdapter {
+final class StreamExchange extends ChannelInboundHandlerAdapter implements Transfer {
   static final String NAME = "exchange";
 
   private final UpstreamChannels channels;
@@ -51,6 +51,8 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
   private final CompletableFuture<UpstreamAnswer> result = new CompletableFuture<>();
   private Channel channel;
   private ScheduledFuture<?> timeout;
+  /** Set when the sink limits how long its body may take. */
+  private ScheduledFuture<?> bodyTimeout;
   private UpstreamAnswer answer;
   private BodySink sink;
   private boolean informational;
@@ -203,7 +205,13 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     if (status >= 200 && status < 300 && !"HEAD".equals(request.method())) {
       try {
         sink = onSuccess.apply(answer);
-        sink.onStart(this::cancel);
+        Duration bodyLimit = sink.bodyTimeout();
+        if (bodyLimit != null) {
+          bodyTimeout = channel.eventLoop().schedule(() -> abort(new HttpTimeoutException(
+              "the answer's body did not arrive within " + bodyLimit.toMillis() + " ms")),
+              bodyLimit.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        sink.onStart(this);
       } catch (RuntimeException e) {
         abort(e);
       }
@@ -234,8 +242,10 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     }
     if (c instanceof LastHttpContent) {
       done = true;
+      cancelBodyTimeout();
       channel.pipeline().remove(this);
       if (keepAlive && !cancelled) {
+        channel.config().setAutoRead(true); // a paused sink got its last bytes: the next request reads again
         channels.release(channel);
       } else {
         channel.close();
@@ -247,12 +257,36 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** From the sink, any thread: stop reading until {@link #resume}. */
+  @Override
+  public void pause() {
+    Channel ch = channel;
+    if (ch.eventLoop().inEventLoop()) {
+      ch.config().setAutoRead(false);
+    } else {
+      ch.eventLoop().execute(() -> ch.config().setAutoRead(false));
+    }
+  }
+
+  /** From the sink, any thread: read on (setting auto-read asks for the next read). */
+  @Override
+  public void resume() {
+    Channel ch = channel;
+    ch.eventLoop().execute(() -> {
+      if (!done) {
+        ch.config().setAutoRead(true);
+      }
+    });
+  }
+
   /** From the sink, any thread: stop reading and close the connection. */
-  private void cancel() {
+  @Override
+  public void cancel() {
     cancelled = true;
     Channel ch = channel;
     if (ch != null) {
       ch.eventLoop().execute(() -> {
+        cancelBodyTimeout();
         if (!done) {
           done = true;
           ch.close();
@@ -283,6 +317,7 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
     if (timeout != null) {
       timeout.cancel(false);
     }
+    cancelBodyTimeout();
     if (channel != null) {
       channel.close();
     }
@@ -290,6 +325,13 @@ final class StreamExchange extends ChannelInboundHandlerAdapter {
       sink.onError(cause);
     }
     finish(null, cause);
+  }
+
+  private void cancelBodyTimeout() {
+    if (bodyTimeout != null) {
+      bodyTimeout.cancel(false);
+      bodyTimeout = null;
+    }
   }
 
   private void complete() {

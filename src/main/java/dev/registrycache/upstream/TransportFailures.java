@@ -47,7 +47,8 @@ final class TransportFailures {
     } else if (t instanceof HttpConnectTimeoutException) {
       message = via == null ? "connecting to " + host + " timed out" : "connecting to the proxy " + via + " timed out";
     } else if (t instanceof HttpTimeoutException) {
-      message = host + " did not answer in time" + through;
+      boolean body = t.getMessage() != null && t.getMessage().contains("body");
+      message = host + (body ? " did not send its whole answer in time" : " did not answer in time") + through;
     } else if (find(t, SSLException.class) != null) {
       message = "TLS with " + host + " failed" + tlsReason(t, host);
     } else if (find(t, UnknownHostException.class) != null || find(t, UnresolvedAddressException.class) != null) {

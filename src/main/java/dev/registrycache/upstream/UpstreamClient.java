@@ -113,7 +113,7 @@ public final class UpstreamClient implements AutoCloseable {
     // one sink per request sent; the answer that ends the exchange is the last one's
     AtomicReference<BytesSink> last = new AtomicReference<>();
     Sender collect = request -> {
-      BytesSink sink = new BytesSink(maxBytes);
+      BytesSink sink = new BytesSink(maxBytes, responseTimeout);
       last.set(sink);
       return send(reg, request, sink::forAnswer);
     };
@@ -163,7 +163,7 @@ public final class UpstreamClient implements AutoCloseable {
     UpstreamException ue = cause instanceof UpstreamException u ? u
         : new UpstreamException(0, reg.name() + ": " + describe(cause), cause);
     metrics.upstreamError(reg.name(), ue.status() != 0 ? String.valueOf(ue.status())
-        : TransportFailures.isTls(ue) ? "tls" : "unreachable");
+        : TransportFailures.isTls(ue) ? "tls" : ue.transportReason());
     metrics.upstreamRequest(reg.name(), ue.status(), System.nanoTime() - t0);
     return CompletableFuture.failedFuture(ue);
   }
@@ -369,7 +369,7 @@ public final class UpstreamClient implements AutoCloseable {
       }
       b.header("Authorization", basic(reg));
     }
-    BytesSink answer = new BytesSink(MAX_TOKEN_ANSWER_BYTES);
+    BytesSink answer = new BytesSink(MAX_TOKEN_ANSWER_BYTES, responseTimeout);
     return send(reg, b.build(), answer::forAnswer).thenCompose(r -> {
       if (r.statusCode() != 200) {
         metrics.upstreamError(reg.name(), "token");

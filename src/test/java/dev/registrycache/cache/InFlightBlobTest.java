@@ -12,6 +12,7 @@ import dev.registrycache.oci.ErrorCode;
 import dev.registrycache.oci.OciError;
 import dev.registrycache.store.BlobWriter;
 import dev.registrycache.store.FileSystemBlobStore;
+import dev.registrycache.upstream.Transfer;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -48,7 +49,7 @@ class InFlightBlobTest {
 
   @Test
   void readersShareTheDownloadsChannelAndTheLastOneOutClosesIt() throws Exception {
-    blob.attach(writer, () -> { }, reader);
+    blob.attach(writer, Transfer.NONE, reader);
     download();
     FileChannel a = blob.retainReader();
     FileChannel b = blob.retainReader();
@@ -70,7 +71,7 @@ class InFlightBlobTest {
 
   @Test
   void aFailedDownloadHandsOutNoMoreAndClosesTheChannelWhenItsReadersLetGo() throws Exception {
-    blob.attach(writer, () -> { }, reader);
+    blob.attach(writer, Transfer.NONE, reader);
     assertTrue(blob.started(BYTES.length));
     assertSame(reader, blob.retainReader());
     blob.fail(new OciError(ErrorCode.UNAVAILABLE, 502, "broke off"));
@@ -82,7 +83,7 @@ class InFlightBlobTest {
 
   @Test
   void aDownloadWithoutReadersClosesTheChannelWhenItEnds() throws Exception {
-    blob.attach(writer, () -> { }, reader);
+    blob.attach(writer, Transfer.NONE, reader);
     download();
     assertNotNull(blob.commit());
     assertFalse(reader.isOpen());
@@ -91,14 +92,14 @@ class InFlightBlobTest {
   @Test
   void aChannelAttachedAfterTheDownloadFailedIsClosedAtOnce() {
     blob.fail(new OciError(ErrorCode.UNAVAILABLE, 503, "shutting down"));
-    blob.attach(writer, () -> { }, reader);
+    blob.attach(writer, Transfer.NONE, reader);
     assertFalse(reader.isOpen());
     assertNull(blob.retainReader());
   }
 
   @Test
   void withoutASharedChannelReadersOpenTheFileThemselves() throws Exception {
-    blob.attach(writer, () -> { }, null);
+    blob.attach(writer, Transfer.NONE, null);
     assertTrue(blob.started(BYTES.length));
     assertNull(blob.retainReader());
     try (FileChannel own = blob.openReader()) {

@@ -72,6 +72,44 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void clientLimitsFromDefaultsFileAndFlags() throws IOException {
+    assertEquals(new ClientLimits(Duration.ofSeconds(60), Duration.ofMinutes(2), 1024),
+        ConfigLoader.load(null, ConfigLoader.Overrides.none()).clients());
+    Path f = dir.resolve("clients.yaml");
+    Files.writeString(f, "clients:\n  headerTimeout: 10s\n  maxConnections: 50\n");
+    assertEquals(new ClientLimits(Duration.ofSeconds(10), Duration.ofMinutes(2), 50),
+        ConfigLoader.load(f, ConfigLoader.Overrides.none()).clients());
+    CacheConfig flags = ConfigLoader.load(f, new ConfigLoader.Overrides(null, null, null, null, null, List.of(),
+        "5s", 7));
+    assertEquals(new ClientLimits(Duration.ofSeconds(5), Duration.ofMinutes(2), 7), flags.clients());
+    Files.writeString(f, "clients:\n  maxConnections: 0\n");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ConfigLoader.load(f, ConfigLoader.Overrides.none()));
+    assertTrue(e.getMessage().contains("clients.maxConnections"), e.getMessage());
+  }
+
+  @Test
+  void minimumDownloadSpeed() throws IOException {
+    assertEquals(new MinSpeed(10 * 1024, Duration.ofSeconds(30)), ConfigLoader.load(null, ConfigLoader.Overrides.none()).minSpeed());
+    Path f = dir.resolve("speed.yaml");
+    Files.writeString(f, "timeouts:\n  minSpeed: 1MiB\n  minSpeedTime: 10s\n");
+    MinSpeed m = ConfigLoader.load(f, ConfigLoader.Overrides.none()).minSpeed();
+    assertEquals(10L << 20, m.bytesPerWindow());
+    Files.writeString(f, "timeouts:\n  minSpeed: 0\n");
+    assertFalse(ConfigLoader.load(f, ConfigLoader.Overrides.none()).minSpeed().enabled());
+  }
+
+  @Test
+  void backgroundCheckOfStoredBlobs() throws IOException {
+    assertEquals(new StorageScan(64L << 20, Duration.ofDays(7)), ConfigLoader.load(null, ConfigLoader.Overrides.none()).scan());
+    Path f = dir.resolve("scan.yaml");
+    Files.writeString(f, "storage:\n  verifyRate: 0\n  verifyInterval: 0s\n");
+    StorageScan s = ConfigLoader.load(f, ConfigLoader.Overrides.none()).scan();
+    assertFalse(s.enabled());
+    assertEquals(Duration.ZERO, s.interval());
+  }
+
+  @Test
   void clearErrors() throws IOException {
     Path f = dir.resolve("bad.yaml");
     Files.writeString(f, "lisen: 1.2.3.4:5\n");

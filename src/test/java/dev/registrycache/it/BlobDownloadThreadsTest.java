@@ -13,6 +13,7 @@ import dev.registrycache.config.CacheConfig;
 import dev.registrycache.metrics.CacheMetrics;
 import dev.registrycache.oci.Digest;
 import dev.registrycache.store.BlobIndex;
+import dev.registrycache.store.StorageHealth;
 import dev.registrycache.store.BlobStore;
 import dev.registrycache.store.BlobWriter;
 import dev.registrycache.store.FileSystemBlobStore;
@@ -61,7 +62,8 @@ class BlobDownloadThreadsTest extends CacheTestBase {
     BlobIndex index = new BlobIndex(store);
     CacheMetrics metrics = CacheMetrics.inMemory();
     UpstreamClient client = closeAfter(new UpstreamClient(config, metrics, io, loops, NioSocketChannel.class));
-    BlobService blobs = new BlobService(config, store, index, client, metrics, scheduler, io, () -> { });
+    BlobService blobs = new BlobService(config, store, index, client, metrics, scheduler, io, () -> { },
+        new StorageHealth());
 
     var first = assertInstanceOf(BlobService.Fetching.class, blobs.lookup(config.registry("docker.io"), REPO, digest));
     InFlightBlob blob = first.blob();

@@ -15,6 +15,7 @@ import dev.registrycache.metrics.CacheMetrics;
 import dev.registrycache.oci.Digest;
 import dev.registrycache.oci.OciError;
 import dev.registrycache.store.BlobIndex;
+import dev.registrycache.store.StorageHealth;
 import dev.registrycache.store.BlobStore;
 import dev.registrycache.store.BlobWriter;
 import dev.registrycache.store.FileSystemBlobStore;
@@ -135,7 +136,7 @@ class BlobFetchStartTest extends CacheTestBase {
   private BlobService service(BlobStore store, BlobIndex index, Executor background) {
     CacheMetrics metrics = CacheMetrics.inMemory();
     return new BlobService(config, store, index, new UpstreamClient(config, metrics, io, loops, NioSocketChannel.class), metrics,
-        scheduler, background, () -> { });
+        scheduler, background, () -> { }, new StorageHealth());
   }
 
   private InFlightBlob started(BlobService blobs, boolean joined) {

@@ -180,15 +180,7 @@ class BrokenDownloadTest extends CacheTestBase {
     assertTrue(waited >= 900 && waited < 5000,
         "given up after the 1 s idle timeout, not the 10 s response timeout: " + waited + " ms");
     assertEquals(1.0, cache.metrics().count("upstream_errors", "registry", "docker.io", "reason", "stalled"));
-    assertNothingStored(digest);
-    awaitTrue("single-flight entry cleared", () -> cache.metrics().registry()
-        .find("registry_cache_downloads_in_flight").gauge().value() == 0);
-
-    upstream.normal(blobPath(REPO, digest));
-    RawHttp.Response again = RawHttp.get(cache.address(), target, CLIENT_WAIT);
-    assertEquals(200, again.status());
-    assertArrayEquals(bytes, again.body());
-    assertEquals(2, upstream.count("GET", blobPath(REPO, digest)), "a fresh download, not the given-up one");
+    assertFetchedAfreshAfterGivingUp(cache, upstream, REPO, digest, bytes);
   }
 
   @Test

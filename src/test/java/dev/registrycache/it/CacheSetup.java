@@ -1,7 +1,10 @@
 package dev.registrycache.it;
 
 import dev.registrycache.config.CacheConfig;
+import dev.registrycache.config.ClientLimits;
 import dev.registrycache.config.HostPort;
+import dev.registrycache.config.MinSpeed;
+import dev.registrycache.config.StorageScan;
 import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.config.UpstreamProxy;
 import java.nio.file.Path;
@@ -18,11 +21,16 @@ final class CacheSetup {
   private final Path storage;
   private final List<RegistryConfig> registries = new ArrayList<>();
   private long maxSizeBytes = 1L << 30;
+  private long minFreeBytes = 0;
   private Duration tagTtl = Duration.ofMinutes(5);
+  private Duration negativeTtl = Duration.ofSeconds(30);
   private Duration idleTimeout = Duration.ofSeconds(10);
   private Duration responseTimeout = Duration.ofSeconds(10);
   private Duration connectTimeout = Duration.ofSeconds(2);
   private UpstreamProxy proxy = UpstreamProxy.NONE;
+  private ClientLimits clients = ClientLimits.DEFAULT;
+  private MinSpeed minSpeed = MinSpeed.DEFAULT;
+  private StorageScan scan = new StorageScan(0, Duration.ZERO);
 
   CacheSetup(Path storage) {
     this.storage = storage;
@@ -58,13 +66,39 @@ final class CacheSetup {
     return this;
   }
 
+  CacheSetup clients(ClientLimits limits) {
+    this.clients = limits;
+    return this;
+  }
+
+  CacheSetup minSpeed(MinSpeed floor) {
+    this.minSpeed = floor;
+    return this;
+  }
+
+  /** The background check of stored blobs (off unless a test turns it on). */
+  CacheSetup scan(StorageScan s) {
+    this.scan = s;
+    return this;
+  }
+
   CacheSetup maxSize(long bytes) {
     this.maxSizeBytes = bytes;
     return this;
   }
 
+  CacheSetup minFreeSpace(long bytes) {
+    this.minFreeBytes = bytes;
+    return this;
+  }
+
   CacheSetup tagTtl(Duration ttl) {
     this.tagTtl = ttl;
+    return this;
+  }
+
+  CacheSetup negativeTtl(Duration ttl) {
+    this.negativeTtl = ttl;
     return this;
   }
 
@@ -91,8 +125,8 @@ final class CacheSetup {
     HostPort loopback = new HostPort("127.0.0.1", 0);
     String defaultRegistry = registries.stream().anyMatch(r -> r.name().equals("docker.io"))
         ? "docker.io" : registries.get(0).name();
-    return new CacheConfig(loopback, loopback, storage, maxSizeBytes, 0, tagTtl,
-        Duration.ofSeconds(30), connectTimeout, responseTimeout, idleTimeout, false,
-        defaultRegistry, List.copyOf(registries), proxy);
+    return new CacheConfig(loopback, loopback, storage, maxSizeBytes, minFreeBytes, tagTtl,
+        negativeTtl, connectTimeout, responseTimeout, idleTimeout, false,
+        defaultRegistry, List.copyOf(registries), proxy, clients, minSpeed, scan);
   }
 }

@@ -1,10 +1,12 @@
 package dev.registrycache.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.registrycache.oci.Digest;
 import dev.registrycache.server.CacheApplication;
+import dev.registrycache.store.BlobStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +15,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,6 +83,35 @@ abstract class CacheTestBase {
     return closeAfter(CacheApplication.start(setup.config()));
   }
 
+  /** A cache whose blob store is the one {@code wrap} makes of the real one (to break or watch it). */
+  CacheApplication start(CacheSetup setup, UnaryOperator<BlobStore> wrap) throws IOException, InterruptedException {
+    return closeAfter(CacheApplication.start(setup.config(), wrap));
+  }
+
+  /** A cache on a store whose writes the test can break. */
+  record BreakableCache(CacheApplication cache, BreakableStore store) {}
+
+  BreakableCache startBreakable(CacheSetup setup) throws IOException, InterruptedException {
+    return startBreakable(setup, s -> { });
+  }
+
+  /** The same, with the store set up by {@code before} before the cache starts on it. */
+  BreakableCache startBreakable(CacheSetup setup, java.util.function.Consumer<BreakableStore> before)
+      throws IOException, InterruptedException {
+    BreakableStore[] made = new BreakableStore[1];
+    CacheApplication cache = start(setup, s -> {
+      made[0] = new BreakableStore(s);
+      before.accept(made[0]);
+      return made[0];
+    });
+    return new BreakableCache(cache, made[0]);
+  }
+
+  /** The admin port's answer to {@code path}: status and body. */
+  static java.net.http.HttpResponse<byte[]> admin(CacheApplication cache, String path) {
+    return new CacheClient(cache.adminAddress()).get(path);
+  }
+
   /** Where a verified blob (or manifest) with this digest lives in the store. */
   Path storedFile(String digest) {
     String alg = digest.substring(0, digest.indexOf(':'));
@@ -107,6 +139,25 @@ abstract class CacheTestBase {
       }
     });
     assertEquals(false, Files.exists(storedFile(digest)), "blob stored under " + digest);
+  }
+
+  /**
+   * After a download of {@code bytes} from {@code upstream} was given up: nothing stored, its
+   * single-flight entry gone, and the next pull, with upstream answering normally again, is a
+   * fresh download that succeeds.
+   */
+  void assertFetchedAfreshAfterGivingUp(CacheApplication cache, FakeUpstream upstream, String repo,
+      String digest, byte[] bytes) throws IOException {
+    assertNothingStored(digest);
+    awaitTrue("single-flight entry cleared", () -> cache.metrics().registry()
+        .find("registry_cache_downloads_in_flight").gauge().value() == 0);
+    String path = FakeUpstream.blobPath(repo, digest);
+    int fetched = upstream.count("GET", path);
+    upstream.normal(path);
+    RawHttp.Response again = RawHttp.get(cache.address(), "/v2/" + repo + "/blobs/" + digest, CacheClient.TIMEOUT);
+    assertEquals(200, again.status());
+    assertArrayEquals(bytes, again.body());
+    assertEquals(fetched + 1, upstream.count("GET", path), "a fresh download, not the given-up one");
   }
 
   /**

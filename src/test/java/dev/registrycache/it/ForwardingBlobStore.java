@@ -3,6 +3,7 @@ package dev.registrycache.it;
 import dev.registrycache.oci.Digest;
 import dev.registrycache.store.BlobStore;
 import dev.registrycache.store.BlobWriter;
+import dev.registrycache.store.DiskUsage;
 import dev.registrycache.store.StoredBlob;
 import java.io.IOException;
 import java.util.Optional;
@@ -34,5 +35,10 @@ abstract class ForwardingBlobStore implements BlobStore {
   @Override
   public void forEach(Consumer<StoredBlob> visitor) throws IOException {
     delegate.forEach(visitor);
+  }
+
+  @Override
+  public DiskUsage diskUsage() throws IOException {
+    return delegate.diskUsage();
   }
 }

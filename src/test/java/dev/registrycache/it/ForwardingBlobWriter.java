@@ -25,6 +25,11 @@ class ForwardingBlobWriter implements BlobWriter {
   }
 
   @Override
+  public void hashOnly(ByteBuffer buffer) {
+    delegate.hashOnly(buffer);
+  }
+
+  @Override
   public long written() {
     return delegate.written();
   }

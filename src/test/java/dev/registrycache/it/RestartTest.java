@@ -77,7 +77,7 @@ class RestartTest extends CacheTestBase {
     byte[] blob = TestContent.random(100, 32);
     String digest = upstream.blob(REPO, blob);
     // a file under a digest's name whose content is something else (corruption on disk) is
-    // not verified at start-up; only the name counts. Valid names are what we check here.
+    // CorruptionTest's; here: names that are no digest at all are left alone and never served
     CacheApplication cache = start(setup().registry("docker.io", upstream.url()));
     assertEquals(0, cache.index().count());
     assertArrayEquals(blob, new CacheClient(cache.address()).get("/v2/" + REPO + "/blobs/" + digest).body());

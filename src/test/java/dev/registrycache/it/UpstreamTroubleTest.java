@@ -74,6 +74,34 @@ class UpstreamTroubleTest extends CacheTestBase {
     assertNothingStored(digest);
   }
 
+  @Test
+  void anUpstreamThatNeverAnswersIsAGatewayTimeoutNotUnreachable() throws Exception {
+    FakeUpstream upstream = upstream();
+    CacheApplication cache = start(setup().registry("docker.io", upstream.url())
+        .responseTimeout(Duration.ofMillis(500)).idleTimeout(Duration.ofSeconds(5)));
+    CacheClient client = new CacheClient(cache.address());
+    String digest = upstream.blob(REPO, TestContent.random(1000, 8));
+    upstream.manifest(REPO, "v1", TestContent.OCI_MANIFEST, TestContent.manifest(TestContent.OCI_MANIFEST, "silent"));
+    for (String path : new String[] {blobPath(REPO, digest), manifestPath(REPO, "v1"), "/v2/" + REPO + "/tags/list"}) {
+      upstream.behave(path, UpstreamBehavior.SILENT);
+    }
+
+    HttpResponse<byte[]> m = client.get("/v2/" + REPO + "/manifests/v1");
+    assertEquals(504, m.statusCode(), new String(m.body()));
+    assertEquals("UNAVAILABLE", CacheClient.errorCode(m.body()));
+    HttpResponse<byte[]> head = client.head("/v2/" + REPO + "/blobs/" + digest);
+    assertEquals(504, head.statusCode());
+    HttpResponse<byte[]> tags = client.get("/v2/" + REPO + "/tags/list");
+    assertEquals(504, tags.statusCode(), new String(tags.body()));
+    HttpResponse<byte[]> b = client.get("/v2/" + REPO + "/blobs/" + digest);
+    assertEquals(504, b.statusCode(), new String(b.body()));
+    assertEquals("UNAVAILABLE", CacheClient.errorCode(b.body()));
+
+    assertEquals(4.0, cache.metrics().count("upstream_errors", "registry", "docker.io", "reason", "timeout"),
+        "manifest, HEAD, tag list and blob");
+    assertEquals(0.0, cache.metrics().count("upstream_errors", "registry", "docker.io", "reason", "unreachable"));
+  }
+
   @ParameterizedTest
   @CsvSource({"429", "500", "503"})
   void expiredTagIsServedStaleWhenUpstreamFails(int upstreamStatus) throws Exception {

@@ -166,7 +166,7 @@ class StreamExchangeTest {
   void cancellingFromTheSinkClosesTheConnectionAndDeliversNothingMore() throws Exception {
     var result = send(get(Duration.ofSeconds(5)));
     answer("HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nabcd");
-    sink.cancel.run();
+    sink.transfer.cancel();
     answer("efgh");
     ch.runPendingTasks();
     assertEquals(200, result.get(1, TimeUnit.SECONDS).statusCode());
@@ -197,15 +197,15 @@ class StreamExchangeTest {
   /** Records what a download would write. */
   private static final class RecordingSink implements BodySink {
     final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    Runnable cancel;
+    Transfer transfer;
     boolean started;
     boolean completed;
     Throwable error;
     int failAfter = Integer.MAX_VALUE;
 
     @Override
-    public void onStart(Runnable cancel) {
-      this.cancel = cancel;
+    public void onStart(Transfer transfer) {
+      this.transfer = transfer;
       started = true;
     }
 

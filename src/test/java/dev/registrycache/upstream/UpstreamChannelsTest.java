@@ -52,7 +52,7 @@ class UpstreamChannelsTest {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     BodySink sink = new BodySink() {
       @Override
-      public void onStart(Runnable cancel) {}
+      public void onStart(Transfer transfer) {}
 
       @Override
       public void onData(ByteBuffer bytes) {
