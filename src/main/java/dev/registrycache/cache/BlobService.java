@@ -16,7 +16,15 @@ import dev.registrycache.upstream.UpstreamException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
+import dev.registrycache.peer.Peer;
+import dev.registrycache.peer.Peers;
+import dev.registrycache.upstream.BodySink;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.ResponseInfo;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -41,9 +49,18 @@ public final class BlobService {
   private final StorageHealth health;
   private final BlobDownload.Context downloads;
   private final ConcurrentHashMap<Digest, InFlightBlob> inFlight = new ConcurrentHashMap<>();
+  /** The other caches to fetch from first, or null when this cache asks none. */
+  private volatile Peers peers;
 
   /** What a blob request finds. */
-  public sealed interface Lookup permits Hit, Fetching {}
+  public sealed interface Lookup permits Hit, Fetching, Busy {}
+
+  /**
+   * A peer asked for a blob this cache is itself fetching from a peer (the two disagree, for a
+   * moment, on who owns it): it is told so at once and goes upstream itself, instead of the two
+   * waiting for each other.
+   */
+  public record Busy() implements Lookup {}
 
   /** Stored: serve the file. The entry is retained; release it when the answer is written. */
   public record Hit(BlobIndex.Entry entry) implements Lookup {}
@@ -68,6 +85,11 @@ public final class BlobService {
     scheduler.scheduleWithFixedDelay(this::publishTrickles, 50, 50, TimeUnit.MILLISECONDS);
   }
 
+  /** From now on, misses are fetched from their owner among {@code p} first. */
+  public void usePeers(Peers p) {
+    this.peers = p;
+  }
+
   public int inFlightCount() {
     return inFlight.size();
   }
@@ -84,6 +106,14 @@ public final class BlobService {
 
   /** Never blocks: at most starts an asynchronous download. */
   public Lookup lookup(RegistryConfig reg, String repository, Digest digest) {
+    return lookup(reg, repository, digest, 0);
+  }
+
+  /**
+   * @param hop 0 for a client of this node; for a peer's request, how far it travelled (see
+   *     {@link dev.registrycache.peer.PeerDirectory#next})
+   */
+  public Lookup lookup(RegistryConfig reg, String repository, Digest digest, int hop) {
     BlobIndex.Entry e = index.use(digest);
     if (e != null) {
       e.retain();
@@ -91,6 +121,9 @@ public final class BlobService {
     }
     InFlightBlob f = inFlight.get(digest);
     if (f != null && f.joinable()) {
+      if (hop > 0 && f.fromPeer()) {
+        return new Busy();
+      }
       metrics.singleFlightJoin();
       return new Fetching(f, true);
     }
@@ -99,6 +132,9 @@ public final class BlobService {
     InFlightBlob mine = new InFlightBlob(digest, reg.name());
     f = inFlight.compute(digest, (d, running) -> running != null && running.joinable() ? running : mine);
     if (f != mine) {
+      if (hop > 0 && f.fromPeer()) {
+        return new Busy();
+      }
       metrics.singleFlightJoin();
       return new Fetching(f, true);
     }
@@ -109,7 +145,7 @@ public final class BlobService {
       return new Hit(e);
     }
     try {
-      background.execute(() -> start(mine, reg, repository));
+      background.execute(() -> start(mine, reg, repository, hop));
     } catch (RuntimeException rejected) { // shutting down, or overloaded
       abandon(mine, rejected);
     }
@@ -122,9 +158,9 @@ public final class BlobService {
    * single-flight entry, so that the next request starts afresh instead of joining a download
    * nobody will ever finish.
    */
-  private void start(InFlightBlob blob, RegistryConfig reg, String repository) {
+  private void start(InFlightBlob blob, RegistryConfig reg, String repository, int hop) {
     try {
-      fetch(blob, reg, repository);
+      fetch(blob, reg, repository, hop);
     } catch (RuntimeException e) {
       abandon(blob, e);
     }
@@ -138,7 +174,7 @@ public final class BlobService {
     inFlight.remove(blob.digest(), blob);
   }
 
-  private void fetch(InFlightBlob blob, RegistryConfig reg, String repository) {
+  private void fetch(InFlightBlob blob, RegistryConfig reg, String repository, int hop) {
     BlobWriter writer;
     String unstorable = null;
     try {
@@ -161,10 +197,16 @@ public final class BlobService {
     String path = "/v2/" + repository + "/blobs/" + blob.digest();
     long t0 = System.nanoTime();
     long[] headersAt = {0};
-    upstream.stream(reg, repository, path, null, info -> {
+    Function<ResponseInfo, BodySink> answered = info -> {
       headersAt[0] = System.nanoTime();
       return d.answered(info.headers().firstValueAsLong("Content-Length").orElse(-1));
-    }).whenComplete((r, err) -> {
+    };
+    Peers p = peers;
+    Optional<Peer> owner = p == null ? Optional.empty() : p.owner(blob.digest().toString(), hop);
+    CompletableFuture<HttpResponse<Void>> exchange = owner.isEmpty()
+        ? upstream.stream(reg, repository, path, null, answered)
+        : new PeerFetch(p, owner.get(), hop, blob, reg, repository, path, upstream, metrics).start(d, answered);
+    exchange.whenComplete((r, err) -> {
       if (err != null) {
         UpstreamException ue = err instanceof UpstreamException u ? u
             : err.getCause() instanceof UpstreamException u2 ? u2 : null;
@@ -182,7 +224,7 @@ public final class BlobService {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         if (blob.state() == InFlightBlob.State.COMPLETE) {
           LOG.info("fetched {} ({} bytes) from {} in {} ms, headers after {} ms", blob.digest(),
-              blob.size(), reg.name(), ms, (headersAt[0] - t0) / 1_000_000);
+              blob.size(), blob.via() != null ? blob.via() : reg.name(), ms, (headersAt[0] - t0) / 1_000_000);
         } else if (blob.relayed() && blob.receivedAll()) {
           LOG.info("passed {} ({} bytes) from {} through without storing it ({}) in {} ms", blob.digest(),
               blob.size(), reg.name(), d.relayed(), ms);
@@ -218,8 +260,15 @@ public final class BlobService {
       boolean waiting = state == InFlightBlob.State.CONNECTING;
       // a body that arrived whole is only waiting for the disk: not stalled, whatever the sync takes
       // a relay waiting for its clients to take the bytes it holds is not stalled either
-      if ((waiting || state == InFlightBlob.State.STREAMING && !f.receivedAll() && f.pausedNanos(now) == 0)
-          && now - f.lastProgressNanos() > limit) {
+      boolean stalled = (waiting || state == InFlightBlob.State.STREAMING && !f.receivedAll()
+          && f.pausedNanos(now) == 0) && now - f.lastProgressNanos() > limit;
+      boolean slow = !stalled && floor.enabled() && f.pausedNanos(now) <= limit
+          && f.tooSlow(now, floor.window().toNanos(), floor.bytesPerWindow());
+      if ((stalled || slow) && f.failOver()) {
+        LOG.warn("the peer that sends {} {}: the rest comes from upstream", f.digest(), stalled ? "stalled" : "is too slow");
+        continue;
+      }
+      if (stalled) {
         LOG.warn("upstream {} {} {} for more than {} ms: cancelled", f.registry(),
             waiting ? "sent no answer for" : "stalled on", f.digest(), config.idleTimeout().toMillis());
         giveUp(f, "stalled", (waiting ? " did not answer for " : " stalled while sending ") + f.digest());
@@ -227,7 +276,7 @@ public final class BlobService {
         LOG.warn("a client of {} (passed through from {}) has not read for {} ms, holding the others back:"
             + " its answer is cut", f.digest(), f.registry(), config.idleTimeout().toMillis());
         f.cutSlowestReader();
-      } else if (floor.enabled() && f.tooSlow(now, floor.window().toNanos(), floor.bytesPerWindow())) {
+      } else if (slow) {
         LOG.warn("upstream {} sent {} slower than {} bytes/s over {} ms: cancelled", f.registry(), f.digest(),
             floor.bytesPerSecond(), floor.window().toMillis());
         giveUp(f, "slow", " sent " + f.digest() + " slower than " + floor.bytesPerSecond()

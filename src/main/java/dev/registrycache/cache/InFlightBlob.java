@@ -53,6 +53,10 @@ public final class InFlightBlob {
   private volatile OciError failure;
   private volatile StoredBlob stored;
   private final DownloadPace pace = new DownloadPace();
+  /** Switches a download from a peer over to upstream (once), or null when it does not come from a peer. */
+  private volatile Runnable failover;
+  /** Where the bytes came from, for the log: the registry, or a peer (and the registry after it). */
+  private volatile String via;
   private volatile BlobWriter writer;
   private Transfer transfer = Transfer.NONE;
   /** Non-null while the blob is relayed rather than stored. */
@@ -165,6 +169,45 @@ public final class InFlightBlob {
    * Whether a new client can still read this download from its first byte: not failed, and, if
    * relayed, with every relayed byte still held.
    */
+  /** Where the bytes came from, for the log (null: the registry). */
+  String via() {
+    return via;
+  }
+
+  void via(String source) {
+    via = source;
+  }
+
+  /** Whether the bytes come from a peer (and not from upstream or the disk). */
+  public boolean fromPeer() {
+    return failover != null;
+  }
+
+  /** The bytes come from a peer; {@code toUpstream} switches the rest over to upstream. */
+  void fromPeer(Runnable toUpstream) {
+    failover = toUpstream;
+  }
+
+  /** The bytes come from upstream (again). */
+  void fromUpstream() {
+    failover = null;
+  }
+
+  /**
+   * When the bytes come from a peer that stalled or is too slow: the rest is asked from upstream
+   * instead (true), rather than the download given up.
+   */
+  boolean failOver() {
+    Runnable r = failover;
+    if (r == null) {
+      return false;
+    }
+    failover = null;
+    pace.restart(System.nanoTime(), written); // upstream gets a fresh window and idle timeout
+    r.run();
+    return true;
+  }
+
   public boolean joinable() {
     RelayWindow r = relay;
     return state != State.FAILED && (r == null || !verified && r.holdsAll());

@@ -25,14 +25,15 @@ public record CacheConfig(
     UpstreamProxy upstreamProxy,
     ClientLimits clients,
     MinSpeed minSpeed,
-    StorageScan scan) {
+    StorageScan scan,
+    PeersConfig peers) {
 
   public CacheConfig(HostPort listen, HostPort adminListen, Path storagePath, long maxSizeBytes, long minFreeBytes,
       Duration tagTtl, Duration negativeTtl, Duration connectTimeout, Duration responseTimeout, Duration idleTimeout,
       boolean accessLog, String defaultRegistry, List<RegistryConfig> registries) {
     this(listen, adminListen, storagePath, maxSizeBytes, minFreeBytes, tagTtl, negativeTtl, connectTimeout,
         responseTimeout, idleTimeout, accessLog, defaultRegistry, registries, UpstreamProxy.NONE, ClientLimits.DEFAULT,
-        MinSpeed.DEFAULT, StorageScan.DEFAULT);
+        MinSpeed.DEFAULT, StorageScan.DEFAULT, null);
   }
 
   public RegistryConfig registry(String name) {
@@ -60,6 +61,9 @@ public record CacheConfig(
         .append(" defaultRegistry=").append(defaultRegistry)
         .append(" clients(headerTimeout/sendTimeout/max)=").append(clients.headerTimeout().toMillis()).append("ms/")
         .append(clients.sendTimeout().toMillis()).append("ms/").append(clients.maxConnections());
+    if (peers != null) {
+      sb.append(' ').append(peers.describe());
+    }
     if (upstreamProxy != null && !upstreamProxy.isNone()) {
       sb.append(" upstreamProxy=").append(upstreamProxy);
     }

@@ -16,7 +16,15 @@ public record ConfigFile(
     String defaultRegistry,
     List<RegistryConfig> registries,
     UpstreamProxy upstreamProxy,
-    Clients clients) {
+    Clients clients,
+    Peers peers) {
+
+  /**
+   * The peer endpoint: its port on {@code address} (default: the environment's
+   * {@code REGISTRY_CACHE_POD_IP}), and where the other caches are listed.
+   */
+  public record Peers(Integer port, String address, String service, String namespace, String file,
+      String tokenFile, String previousTokenFile, String connectTimeout) {}
 
   /** Where cached content lives and how much of the disk it may use. */
   public record Storage(String path, String maxSize, String minFreeSpace, String verifyRate, String verifyInterval) {}

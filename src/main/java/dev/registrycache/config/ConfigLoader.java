@@ -119,7 +119,29 @@ public final class ConfigLoader {
         bytes("storage.maxSize", maxSize), bytes("storage.minFreeSpace", minFree), Sizes.parseDuration(ttl),
         Sizes.parseDuration(negTtl), Sizes.parseDuration(connect), Sizes.parseDuration(response),
         Sizes.parseDuration(idle), accessLog, defaultRegistry, new ArrayList<>(regs.values()),
-        UpstreamProxy.resolve(u == null ? null : u.upstreamProxy(), System.getenv()), clients, minSpeed, scan);
+        UpstreamProxy.resolve(u == null ? null : u.upstreamProxy(), System.getenv()), clients, minSpeed, scan,
+        peers(u == null ? null : u.peers(), System.getenv()));
+  }
+
+  /** The peer endpoint, or null when the file names none. */
+  static PeersConfig peers(ConfigFile.Peers p, Map<String, String> env) {
+    if (p == null || p.port() == null) {
+      return null;
+    }
+    String address = pick(p.address(), env.get("REGISTRY_CACHE_POD_IP"));
+    if (address == null) {
+      throw new IllegalArgumentException("peers: no address to listen on (peers.address, or REGISTRY_CACHE_POD_IP)");
+    }
+    if (p.file() == null && p.service() == null) {
+      throw new IllegalArgumentException("peers: neither a Service (peers.service) nor a file (peers.file) lists them");
+    }
+    if (p.tokenFile() == null) {
+      throw new IllegalArgumentException("peers: no tokenFile: the peer endpoint is never open without one");
+    }
+    return new PeersConfig(new HostPort(address, p.port()), p.service(),
+        pick(p.namespace(), env.get("REGISTRY_CACHE_POD_NAMESPACE")), p.file() == null ? null : Path.of(p.file()),
+        Path.of(p.tokenFile()), p.previousTokenFile() == null ? null : Path.of(p.previousTokenFile()),
+        Sizes.parseDuration(p.connectTimeout() == null ? "50ms" : p.connectTimeout()), PeersConfig.DEFAULT_SKIP);
   }
 
   private static long bytes(String key, String size) {

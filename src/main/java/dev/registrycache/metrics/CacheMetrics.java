@@ -108,6 +108,21 @@ public final class CacheMetrics {
     counter("upstream_errors", "registry", registry, "reason", reason).increment();
   }
 
+  /**
+   * A blob asked from its owner among the peers: {@code fetched} (the peer sent it whole),
+   * {@code resumed} (it broke off or was too slow: the rest came from upstream), {@code unreachable}
+   * (no connection in the connect timeout: skipped for a while), {@code status-NNN} or
+   * {@code failed} (upstream instead, before any byte reached a client).
+   */
+  public void peerFetch(String result) {
+    counter("peer_fetches", "result", result).increment();
+  }
+
+  /** A request on the peer endpoint: {@code served}, {@code busy}, {@code unauthorized}. */
+  public void peerRequest(String result) {
+    counter("peer_requests", "result", result).increment();
+  }
+
   public void singleFlightJoin() {
     counter("singleflight_joins").increment();
   }

@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class PeerDirectory {
   private final String self;
-  private final String zone;
+  /** This node's zone, as discovery lists this node (empty until it does, or when unknown). */
+  private volatile String zone = "";
   private final Clock clock;
   private final Duration skipFor;
   private volatile List<Peer> peers = List.of();
@@ -27,12 +28,10 @@ public final class PeerDirectory {
   /**
    * @param self this node's peer address (discovery lists it among the others when it is ready;
    *     it is recognised by its address, which the pod knows, rather than by a node name)
-   * @param zone this node's zone, empty when unknown
    * @param skipFor how long a peer that did not answer is skipped
    */
-  public PeerDirectory(String self, String zone, Clock clock, Duration skipFor) {
+  public PeerDirectory(String self, Clock clock, Duration skipFor) {
     this.self = self;
-    this.zone = zone == null ? "" : zone;
     this.clock = clock;
     this.skipFor = skipFor;
   }
@@ -40,6 +39,7 @@ public final class PeerDirectory {
   /** Discovery's latest view (replaces the previous one). */
   public void update(List<Peer> ready) {
     peers = ready.stream().sorted(Comparator.comparing(Peer::name)).toList();
+    zone = peers.stream().filter(this::isSelf).map(Peer::zone).findFirst().orElse(zone);
     down.keySet().retainAll(peers.stream().map(Peer::name).toList());
   }
 
@@ -73,6 +73,7 @@ public final class PeerDirectory {
    */
   public Optional<Peer> next(String key, int hop) {
     List<Peer> usable = usable();
+    String zone = this.zone;
     if (hop == 0 && !zone.isEmpty()) {
       List<Peer> local = usable.stream().filter(p -> zone.equals(p.zone())).toList();
       Optional<Peer> zoneOwner = Rendezvous.owner(key, local);
@@ -93,6 +94,7 @@ public final class PeerDirectory {
 
   /** The hop number a request to the result of {@link #next} carries. */
   public int hopTo(Peer peer, int hop) {
+    String zone = this.zone;
     return hop == 0 && !zone.isEmpty() && zone.equals(peer.zone()) ? 1 : 2;
   }
 }

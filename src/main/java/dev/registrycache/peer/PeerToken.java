@@ -13,22 +13,26 @@ import java.util.List;
 
 /**
  * The credential only the caches of one RegistryCache share: a random token the operator keeps
- * in a Secret (key {@code token}, and while it rotates {@code previous} too), mounted in every
- * cache pod. A cache sends the current token to its peers and accepts the current and the
+ * in a Secret (and, after a rotation, the one before it too), mounted in every cache pod. A cache sends the current token to its peers and accepts the current and the
  * previous one, so a rotation, which the kubelet delivers to each node at its own moment, never
  * locks two nodes out of each other. The files are read again at most every few seconds.
  */
 public final class PeerToken {
   static final Duration REREAD = Duration.ofSeconds(5);
-  private final Path dir;
+  private final Path tokenFile;
+  private final Path previousFile;
   private final Clock clock;
   private volatile Snapshot snapshot = new Snapshot(List.of(), Instant.MIN);
 
   private record Snapshot(List<byte[]> accepted, Instant readAt) {}
 
-  /** @param dir the mounted Secret: files {@code token} and optionally {@code previous} */
-  public PeerToken(Path dir, Clock clock) {
-    this.dir = dir;
+  /**
+   * @param tokenFile the current token (in the mounted Secret)
+   * @param previousFile the one before, while it is still accepted; may be null or missing
+   */
+  public PeerToken(Path tokenFile, Path previousFile, Clock clock) {
+    this.tokenFile = tokenFile;
+    this.previousFile = previousFile;
     this.clock = clock;
   }
 
@@ -58,9 +62,12 @@ public final class PeerToken {
       return s;
     }
     List<byte[]> tokens = new ArrayList<>();
-    for (String name : new String[] {"token", "previous"}) {
+    for (Path file : new Path[] {tokenFile, previousFile}) {
+      if (file == null) {
+        continue;
+      }
       try {
-        String t = Files.readString(dir.resolve(name), StandardCharsets.US_ASCII).strip();
+        String t = Files.readString(file, StandardCharsets.US_ASCII).strip();
         if (!t.isEmpty()) {
           tokens.add(t.getBytes(StandardCharsets.US_ASCII));
         }

@@ -71,6 +71,8 @@ public final class CacheApplication implements AutoCloseable {
   private final UpstreamClient upstream;
   private final AccessLog accessLog;
   private final CacheServer server;
+  /** The peer endpoint and what keeps the list of peers, or null when this cache asks none. */
+  private final PeerEndpoint peers;
   private final AdminServer admin;
   private volatile boolean ready;
   private volatile Supplier<String> statusDetail = () -> "";
@@ -154,6 +156,20 @@ public final class CacheApplication implements AutoCloseable {
       loops.close();
       stopThreads();
       throw e;
+    }
+    try {
+      peers = config.peers() == null ? null : PeerEndpoint.start(config.peers(), ctx, loops, maintenance, io);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      server.close();
+      upstream.close();
+      loops.close();
+      stopThreads();
+      throw e;
+    }
+    if (peers != null) {
+      blobService.usePeers(peers.peers());
+      metrics.gauge("peers", "Ready caches of the same RegistryCache this one knows (itself included)",
+          peers.peers().directory(), d -> d.all().size());
     }
     AdminServer a;
     try {
@@ -269,6 +285,9 @@ public final class CacheApplication implements AutoCloseable {
    */
   public void close(Duration drain) {
     ready = false;
+    if (peers != null) {
+      peers.close(drain);
+    }
     server.close(drain);
     upstream.close();
     loops.close();

@@ -24,6 +24,12 @@ public final class CacheServer implements AutoCloseable {
 
   /** Binds on {@code loops}, which the caller shuts down after {@link #close}. */
   CacheServer(HostPort listen, CacheContext cache, EventLoops loops) throws IOException, InterruptedException {
+    this(listen, cache, loops, null);
+  }
+
+  /** @param peers non-null for the peer endpoint: only the caches that share its token come in */
+  CacheServer(HostPort listen, CacheContext cache, EventLoops loops, PeerGate peers)
+      throws IOException, InterruptedException {
     ConnectionLimit limit = new ConnectionLimit(cache.config().clients().maxConnections(), cache.metrics());
     cache.metrics().gauge("client_connections", "Client connections open", limit, ConnectionLimit::open);
     try {
@@ -34,7 +40,7 @@ public final class CacheServer implements AutoCloseable {
           .option(ChannelOption.SO_REUSEADDR, true)
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
-          .childHandler(new CacheServerInitializer(cache, connections, limit))
+          .childHandler(new CacheServerInitializer(cache, connections, limit, peers))
           .bind(new InetSocketAddress(listen.host(), listen.port()))
           .sync()
           .channel();
@@ -43,7 +49,8 @@ public final class CacheServer implements AutoCloseable {
     } catch (Exception e) { // bind failures arrive as (undeclared) native IOExceptions
       throw new IOException("cannot listen on " + listen + ": " + e.getMessage(), e);
     }
-    LOG.info("serving the OCI distribution API on {} ({} event loops, {})", address(),
+    LOG.info("serving {} on {} ({} event loops, {})", peers == null ? "the OCI distribution API" : "the peers",
+        address(),
         loops.group() instanceof io.netty.channel.MultithreadEventLoopGroup m ? m.executorCount() : -1,
         loops.describe());
   }

@@ -27,9 +27,11 @@ final class CacheServerInitializer extends ChannelInitializer<SocketChannel> {
   private final ChannelGroup connections;
   private final ConnectionLimit limit;
   private final ClientLimits clients;
+  private final PeerGate peers;
 
-  CacheServerInitializer(CacheContext cache, ChannelGroup connections, ConnectionLimit limit) {
+  CacheServerInitializer(CacheContext cache, ChannelGroup connections, ConnectionLimit limit, PeerGate peers) {
     this.cache = cache;
+    this.peers = peers;
     this.connections = connections;
     this.limit = limit;
     this.clients = cache.config().clients();
@@ -47,7 +49,7 @@ final class CacheServerInitializer extends ChannelInitializer<SocketChannel> {
     // an answer counts as progressing while the client takes its bytes, however slowly
     p.addLast(IDLE, new IdleStateHandler(true, 0, 0, clients.sendTimeout().toMillis(), TimeUnit.MILLISECONDS));
     p.addLast(IDLE_CLOSER, new IdleCloser(cache.metrics()));
-    p.addLast(HANDLER, new RegistryRequestHandler(cache));
+    p.addLast(HANDLER, new RegistryRequestHandler(cache, peers));
   }
 
   /** Closes connections whose answer made no progress, and that sent nothing, for the send timeout. */

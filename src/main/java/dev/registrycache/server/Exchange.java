@@ -12,6 +12,8 @@ final class Exchange {
   String kind = "other";
   String source;
   int status;
+  /** How far a peer's request travelled (0: a client of this node). */
+  int hop;
   long bytes;
 
   Exchange(HttpRequest request, boolean keepAlive) {

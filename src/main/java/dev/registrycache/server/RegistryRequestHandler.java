@@ -46,6 +46,8 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
   private static final int MAX_QUEUED = 8;
 
   private final CacheContext cache;
+  /** Non-null on the peer endpoint: who may come in, and from how far. */
+  private final PeerGate peers;
   private final ArrayDeque<HttpRequest> queued = new ArrayDeque<>();
   private ChannelHandlerContext ctx;
   private StoredBlobSender sender;
@@ -56,6 +58,11 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
   private String client;
 
   RegistryRequestHandler(CacheContext cache) {
+    this(cache, null);
+  }
+
+  RegistryRequestHandler(CacheContext cache, PeerGate peers) {
+    this.peers = peers;
     this.cache = cache;
   }
 
@@ -116,9 +123,26 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     boolean hasBody = HttpUtil.isContentLengthSet(req) && HttpUtil.getContentLength(req, 0L) > 0
         || HttpUtil.isTransferEncodingChunked(req);
     try {
+      if (peers != null) {
+        OciError refused = peers.refusal(req);
+        if (refused != null) {
+          cache.metrics().peerRequest("unauthorized");
+          ex.status = refused.status();
+          FullHttpResponse r = Responses.error(refused, ex.head);
+          r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, PeerGate.REALM);
+          respond(ex, r, !hasBody);
+          return;
+        }
+        ex.hop = PeerGate.hop(req);
+      }
       DistributionRequest d = cache.parser().parse(req.method().name(), req.uri());
       ex.kind = d.kind().label();
       ex.registry = d.registry();
+      OciError notForPeers = peers == null ? null : PeerGate.unsupported(d);
+      if (notForPeers != null) {
+        fail(ex, notForPeers, !hasBody);
+        return;
+      }
       dispatch(ex, d);
     } catch (OciException e) {
       fail(ex, e.error(), !hasBody);
@@ -222,7 +246,15 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
       sender.head(ex, e);
       return;
     }
-    BlobService.Lookup lookup = cache.blobs().lookup(reg, d.repository(), d.digest());
+    BlobService.Lookup lookup = cache.blobs().lookup(reg, d.repository(), d.digest(), ex.hop);
+    if (lookup instanceof BlobService.Busy) {
+      cache.metrics().peerRequest("busy");
+      fail(ex, new OciError(ErrorCode.UNAVAILABLE, 503, d.digest() + " is itself being fetched from a peer"), true);
+      return;
+    }
+    if (peers != null) {
+      cache.metrics().peerRequest("served");
+    }
     if (lookup instanceof BlobService.Hit hit) {
       cache.metrics().lookup("blob", "hit");
       ex.source = "hit";

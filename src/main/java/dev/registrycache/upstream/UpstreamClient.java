@@ -130,7 +130,18 @@ public final class UpstreamClient implements AutoCloseable {
    */
   public CompletableFuture<HttpResponse<Void>> stream(RegistryConfig reg, String repository,
       String path, String accept, Function<ResponseInfo, BodySink> onSuccess) {
-    return measured(reg, repository, path, "GET", accept, request -> send(reg, request, onSuccess));
+    return stream(reg, repository, path, accept, null, onSuccess);
+  }
+
+  /**
+   * {@link #stream} asking for part of the body: {@code range} is a {@code Range} header value such
+   * as {@code bytes=1048576-} (sent on every request of the exchange, redirects included), or null.
+   * An upstream may ignore it and send the whole body with 200; 206 means it sent the part.
+   */
+  public CompletableFuture<HttpResponse<Void>> stream(RegistryConfig reg, String repository,
+      String path, String accept, String range, Function<ResponseInfo, BodySink> onSuccess) {
+    return measured(reg, repository, path, "GET", accept, request -> send(reg, range == null ? request
+        : HttpRequest.newBuilder(request, (name, value) -> true).header("Range", range).build(), onSuccess));
   }
 
   /**

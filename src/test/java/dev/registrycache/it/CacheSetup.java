@@ -31,6 +31,7 @@ final class CacheSetup {
   private ClientLimits clients = ClientLimits.DEFAULT;
   private MinSpeed minSpeed = MinSpeed.DEFAULT;
   private StorageScan scan = new StorageScan(0, Duration.ZERO);
+  private dev.registrycache.config.PeersConfig peers;
 
   CacheSetup(Path storage) {
     this.storage = storage;
@@ -82,6 +83,12 @@ final class CacheSetup {
     return this;
   }
 
+  /** A peer endpoint and the peers it knows (off unless a test turns it on). */
+  CacheSetup peers(dev.registrycache.config.PeersConfig p) {
+    this.peers = p;
+    return this;
+  }
+
   CacheSetup maxSize(long bytes) {
     this.maxSizeBytes = bytes;
     return this;
@@ -127,6 +134,6 @@ final class CacheSetup {
         ? "docker.io" : registries.get(0).name();
     return new CacheConfig(loopback, loopback, storage, maxSizeBytes, minFreeBytes, tagTtl,
         negativeTtl, connectTimeout, responseTimeout, idleTimeout, false,
-        defaultRegistry, List.copyOf(registries), proxy, clients, minSpeed, scan);
+        defaultRegistry, List.copyOf(registries), proxy, clients, minSpeed, scan, peers);
   }
 }

@@ -84,6 +84,28 @@ interface UpstreamBehavior {
     }
   };
 
+  /**
+   * As distribution answers blobs: {@code Range: bytes=N-} gets 206 with the bytes from N on,
+   * anything else the whole body.
+   */
+  UpstreamBehavior RANGED = r -> {
+    if (r.notFound()) {
+      return;
+    }
+    String range = r.exchange().getRequestHeaders().getFirst("Range");
+    if (range == null || !range.matches("bytes=[0-9]+-")) {
+      NORMAL.respond(r);
+      return;
+    }
+    int from = Integer.parseInt(range.substring(6, range.length() - 1));
+    r.exchange().getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (r.body().length - 1) + "/"
+        + r.body().length);
+    r.headers(206, r.body().length - from);
+    if (!r.head()) {
+      r.write(r.body(), from, r.body().length);
+    }
+  };
+
   /** The registered content in {@code chunk}-byte pieces with a pause after each. */
   static UpstreamBehavior throttled(int chunk, Duration pause) {
     return r -> {

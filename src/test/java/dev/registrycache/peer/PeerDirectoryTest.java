@@ -42,7 +42,7 @@ class PeerDirectoryTest {
   }
 
   private PeerDirectory at(List<Peer> peers, int self) {
-    PeerDirectory d = new PeerDirectory(peers.get(self).host(), peers.get(self).zone(), clock, Duration.ofSeconds(30));
+    PeerDirectory d = new PeerDirectory(peers.get(self).host(), clock, Duration.ofSeconds(30));
     d.update(peers);
     return d;
   }
@@ -116,7 +116,7 @@ class PeerDirectoryTest {
   void aSingleNodeGoesUpstreamAsBefore() {
     List<Peer> alone = cluster("");
     assertEquals(Optional.empty(), at(alone, 0).next("sha256:ef", 0));
-    PeerDirectory nobody = new PeerDirectory("10.0.0.9", "", clock, Duration.ofSeconds(30));
+    PeerDirectory nobody = new PeerDirectory("10.0.0.9", clock, Duration.ofSeconds(30));
     assertEquals(Optional.empty(), nobody.next("sha256:ef", 0), "no peers known");
   }
 }

@@ -1,0 +1,43 @@
+package dev.registrycache.server;
+
+import dev.registrycache.oci.DistributionRequest;
+import dev.registrycache.oci.ErrorCode;
+import dev.registrycache.oci.OciError;
+import dev.registrycache.peer.PeerToken;
+import dev.registrycache.peer.Peers;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+
+/**
+ * What the peer endpoint lets through: requests that carry the token the caches share, for
+ * blobs (and {@code /v2/}), and how far each has travelled. Anything else on the network is
+ * refused before the request is even parsed: the peer port is no open registry.
+ */
+final class PeerGate {
+  static final String REALM = "Bearer realm=\"registry-cache-peers\"";
+  private final PeerToken token;
+
+  PeerGate(PeerToken token) {
+    this.token = token;
+  }
+
+  /** Null when the request may come in; otherwise the error to answer. */
+  OciError refusal(HttpRequest req) {
+    return token.accepts(req.headers().get(HttpHeaderNames.AUTHORIZATION)) ? null
+        : new OciError(ErrorCode.UNAUTHORIZED, 401, "the peer endpoint serves only the caches of this RegistryCache");
+  }
+
+  /** Null when the parsed request is one peers make; otherwise the error to answer. */
+  static OciError unsupported(DistributionRequest d) {
+    return switch (d.kind()) {
+      case BASE, BLOB -> null;
+      default -> new OciError(ErrorCode.UNSUPPORTED, 405, "the peer endpoint serves blobs only");
+    };
+  }
+
+  /** The hop the request made (1 or 2); a request without one is taken as the last hop. */
+  static int hop(HttpRequest req) {
+    String h = req.headers().get(Peers.HOP);
+    return "1".equals(h) ? 1 : 2;
+  }
+}
