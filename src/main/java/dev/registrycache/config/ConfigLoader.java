@@ -40,6 +40,11 @@ public final class ConfigLoader {
   private ConfigLoader() {}
 
   public static CacheConfig load(Path file, Overrides overrides) {
+    return load(file, overrides, System.getenv());
+  }
+
+  /** @param env the environment (proxy variables, the pod's address and namespace) */
+  public static CacheConfig load(Path file, Overrides overrides, Map<String, String> env) {
     ConfigFile defaults;
     try (InputStream in = ConfigLoader.class.getResourceAsStream(EMBEDDED)) {
       defaults = YAML.readValue(in, ConfigFile.class);
@@ -57,10 +62,14 @@ public final class ConfigLoader {
         throw new IllegalArgumentException(file + ": " + e.getMessage());
       }
     }
-    return merge(defaults, user, overrides);
+    return merge(defaults, user, overrides, env);
   }
 
   static CacheConfig merge(ConfigFile d, ConfigFile u, Overrides o) {
+    return merge(d, u, o, System.getenv());
+  }
+
+  static CacheConfig merge(ConfigFile d, ConfigFile u, Overrides o, Map<String, String> env) {
     ConfigFile.Storage ds = d.storage();
     ConfigFile.Storage us = u == null || u.storage() == null ? null : u.storage();
     ConfigFile.Tags ut = u == null ? null : u.tags();
@@ -119,8 +128,8 @@ public final class ConfigLoader {
         bytes("storage.maxSize", maxSize), bytes("storage.minFreeSpace", minFree), Sizes.parseDuration(ttl),
         Sizes.parseDuration(negTtl), Sizes.parseDuration(connect), Sizes.parseDuration(response),
         Sizes.parseDuration(idle), accessLog, defaultRegistry, new ArrayList<>(regs.values()),
-        UpstreamProxy.resolve(u == null ? null : u.upstreamProxy(), System.getenv()), clients, minSpeed, scan,
-        peers(u == null ? null : u.peers(), System.getenv()));
+        UpstreamProxy.resolve(u == null ? null : u.upstreamProxy(), env), clients, minSpeed, scan,
+        peers(u == null ? null : u.peers(), env));
   }
 
   /** The peer endpoint, or null when the file names none. */

@@ -86,6 +86,26 @@ class CacheConfigModelTest {
     assertNotEquals(a, CacheConfigModel.of(spec, Map.of("quay.io", new RegistryCredentials("robot", "one"))).hash());
   }
 
+  /** What the operator writes for the peers is what the cache reads (its own loader), the token a file. */
+  @Test
+  void thePeersAreConfigAndTheirTokenAFile() throws Exception {
+    RegistryCacheSpec spec = new RegistryCacheSpec();
+    PeerTokens tokens = new PeerTokens("tok-now", "tok-before", java.time.Instant.parse("2026-06-01T00:00:00Z"));
+    CacheConfigModel m = CacheConfigModel.of(spec, Map.of(), null, tokens, "registry-cache-main-peers");
+    assertTrue(!m.configYaml().contains("tok-now"), m.configYaml());
+    assertEquals(Map.of(PeerTokens.TOKEN, "tok-now", PeerTokens.PREVIOUS, "tok-before"), m.secretData());
+    CacheConfig c = LoadedConfig.of(m, tmp, Map.of("REGISTRY_CACHE_POD_IP", "10.1.2.3",
+        "REGISTRY_CACHE_POD_NAMESPACE", "rc-system"));
+    assertEquals("10.1.2.3", c.peers().listen().host());
+    assertEquals(5003, c.peers().listen().port());
+    assertEquals("registry-cache-main-peers", c.peers().service());
+    assertEquals("rc-system", c.peers().namespace());
+    assertEquals(50, c.peers().connectTimeout().toMillis());
+    assertEquals(PeerTokens.TOKEN, c.peers().tokenFile().getFileName().toString());
+    spec.peers.mode = "disabled";
+    assertTrue(!CacheConfigModel.of(spec, Map.of(), null, null, null).configYaml().contains("peers"));
+  }
+
   @Test
   void theProxyIsConfigAndItsPasswordAFile() throws Exception {
     RegistryCacheSpec spec = new RegistryCacheSpec();

@@ -151,6 +151,18 @@ class DaemonSetModelTest {
   }
 
   @Test
+  void thePeerEndpointHasAPortOfItsOwnOnTheNodesAddress() {
+    RegistryCacheSpec spec = new RegistryCacheSpec();
+    Container c = ds(spec, Map.of()).getSpec().getTemplate().getSpec().getContainers().get(0);
+    var peer = c.getPorts().stream().filter(p -> p.getName().equals("peer")).findFirst().orElseThrow();
+    assertEquals(5003, peer.getHostPort(), "a host port: the scheduler keeps two caches off one node");
+    assertEquals("status.podIP", fieldPath(c, "REGISTRY_CACHE_POD_IP"), "the node's address under hostNetwork");
+    spec.peers.mode = "disabled";
+    Container off = ds(spec, Map.of()).getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertTrue(off.getPorts().stream().noneMatch(p -> p.getName().equals("peer")));
+  }
+
+  @Test
   void maxUnavailableFromTheSpec() {
     RegistryCacheSpec spec = new RegistryCacheSpec();
     spec.maxUnavailable = new io.fabric8.kubernetes.api.model.IntOrString(3);
