@@ -170,7 +170,7 @@ class RegistryCacheReconcilerTest {
     assertEquals(1L, get("main").getStatus().observedGeneration);
     await("an event for every dependent created", () -> client.v1().events().inNamespace(EventRecorder.EVENTS_NAMESPACE)
         .list().getItems().stream().filter(e -> "Created".equals(e.getReason()))
-        .map(e -> e.getMessage().split(" ")[0]).distinct().count() == 3);
+        .map(e -> e.getMessage().split(" ")[0]).distinct().count() == 4);
     assertTrue(client.v1().events().inNamespace(EventRecorder.EVENTS_NAMESPACE).list().getItems().stream()
         .noneMatch(e -> "Warning".equals(e.getType())), "a healthy start has no warning");
   }
