@@ -418,8 +418,6 @@ class NodeE2EIT {
     });
   }
 
-  }
-
   /**
    * The same image pulled by containerd straight from its registry and through the node's
    * cache (warm), alternately, three times each, every pull from an empty content store. The
