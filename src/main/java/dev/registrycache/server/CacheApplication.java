@@ -61,10 +61,13 @@ public final class CacheApplication implements AutoCloseable {
   private final AccessLog accessLog;
   private final CacheServer server;
   private final AdminServer admin;
+  /** The metrics port off the loopback, or null. */
+  private final MetricsServer metricsServer;
   private volatile boolean ready;
   private volatile Supplier<String> statusDetail = () -> "";
 
-  private CacheApplication(CacheConfig config) throws IOException, InterruptedException {
+  private CacheApplication(CacheConfig config, MetricsServer.Settings metricsSettings)
+      throws IOException, InterruptedException {
     this.config = config;
     long t0 = System.nanoTime();
     prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -114,11 +117,7 @@ public final class CacheApplication implements AutoCloseable {
     try {
       server = new CacheServer(config.listen(), ctx, loops);
     } catch (IOException | InterruptedException e) {
-      upstream.close();
-      loops.close();
-      maintenance.shutdownNow();
-      io.shutdownNow();
-      disk.shutdownNow();
+      stopWorkers();
       throw e;
     }
     AdminServer a;
@@ -127,14 +126,22 @@ public final class CacheApplication implements AutoCloseable {
           () -> ready, () -> statusDetail.get());
     } catch (IOException e) {
       server.close();
-      upstream.close();
-      loops.close();
-      maintenance.shutdownNow();
-      io.shutdownNow();
-      disk.shutdownNow();
+      stopWorkers();
       throw new IOException("cannot listen on " + config.adminListen() + " (admin): " + e.getMessage(), e);
     }
     admin = a;
+    MetricsServer m = null;
+    if (metricsSettings != null) {
+      try {
+        m = new MetricsServer(metricsSettings, loops, this::scrape, io);
+      } catch (IOException e) {
+        admin.close();
+        server.close();
+        stopWorkers();
+        throw e;
+      }
+    }
+    metricsServer = m;
     maintenance.scheduleWithFixedDelay(index::persistLastUse, 5, 5, TimeUnit.MINUTES);
     maintenance.execute(this::evict);
     ready = true;
@@ -142,12 +149,32 @@ public final class CacheApplication implements AutoCloseable {
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), admin.address());
   }
 
+  /** When starting fails half-way: the upstream client, event loops and executors go. */
+  private void stopWorkers() {
+    upstream.close();
+    loops.close();
+    maintenance.shutdownNow();
+    io.shutdownNow();
+    disk.shutdownNow();
+  }
+
   public static CacheApplication start(CacheConfig config) throws IOException, InterruptedException {
+    return start(config, null);
+  }
+
+  /** @param metrics where to serve {@code /metrics} off the loopback as well, or {@code null} */
+  public static CacheApplication start(CacheConfig config, MetricsServer.Settings metrics)
+      throws IOException, InterruptedException {
     LOG.info("registry-cache starting: {}", config.describe());
     for (RegistryConfig r : config.registries()) {
       LOG.info("  mirroring {}", r.describe());
     }
-    return new CacheApplication(config);
+    return new CacheApplication(config, metrics);
+  }
+
+  /** The Prometheus text of the meters named (every meter for an empty set). */
+  private String scrape(java.util.Set<String> names) {
+    return prometheus.scrape(MetricsRequestHandler.CONTENT_TYPE, names.isEmpty() ? null : names);
   }
 
   private void evict() {
@@ -171,6 +198,11 @@ public final class CacheApplication implements AutoCloseable {
 
   public InetSocketAddress adminAddress() {
     return admin.address();
+  }
+
+  /** The metrics port off the loopback, or null when there is none. */
+  public MetricsServer metricsServer() {
+    return metricsServer;
   }
 
   public CacheMetrics metrics() {
@@ -211,6 +243,9 @@ public final class CacheApplication implements AutoCloseable {
     ready = false;
     server.close(drain);
     upstream.close();
+    if (metricsServer != null) {
+      metricsServer.close();
+    }
     loops.close();
     admin.close();
     maintenance.shutdownNow();

@@ -117,7 +117,7 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
         }
         position = at + count;
         ex.bytes += count;
-        metrics.bytesServed("upstream", count);
+        metrics.bytesServed(ex.registry, "upstream", count);
         pump();
       });
     } else if (position >= end) {

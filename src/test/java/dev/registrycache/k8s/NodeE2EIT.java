@@ -261,7 +261,7 @@ class NodeE2EIT {
       await("pods gone", LONG, () -> k.pods().inNamespace("default").list().getItems().stream()
           .noneMatch(p -> p.getMetadata().getName().startsWith("e2e-")));
       assertTrue(removeTestImages() >= 3, "the first pulls left images in containerd");
-      double hitsBefore = metric(m1, "registry_cache_lookups_total{kind=\"blob\",result=\"hit\"}");
+      double hitsBefore = metric(m1, "registry_cache_lookups_total{kind=\"blob\",registry=\"docker.io\",result=\"hit\"}");
       long t1 = System.nanoTime();
       runPod(k, "e2e-small2", "docker.io/library/e2e-small:v1");
       System.out.printf("second pull of e2e-small (from the node's cache): %.2f s%n", (System.nanoTime() - t1) / 1e9);
@@ -271,7 +271,7 @@ class NodeE2EIT {
       double fetched2 = metric(m2, "registry_cache_upstream_fetched_bytes_total{registry=\"docker.io\"}")
           + metric(m2, "registry_cache_upstream_fetched_bytes_total{registry=\"quay.io\"}");
       assertEquals(fetched, fetched2, "the second pulls fetched no blob bytes upstream");
-      assertTrue(metric(m2, "registry_cache_lookups_total{kind=\"blob\",result=\"hit\"}") > hitsBefore,
+      assertTrue(metric(m2, "registry_cache_lookups_total{kind=\"blob\",registry=\"docker.io\",result=\"hit\"}") > hitsBefore,
           "the second pulls were blob hits: " + m2);
       String rss = Files.readString(Path.of("/proc/" + cachePid() + "/status")).lines()
           .filter(l -> l.startsWith("VmRSS")).findFirst().orElse("?");
