@@ -52,9 +52,10 @@ public final class CacheCommand implements Callable<Integer> {
       defaultValue = "${env:REGISTRY_CACHE_METRICS_LISTEN}")
   String metricsListen;
 
-  @Option(names = "--metrics-secure", negatable = true, description = "with --metrics-listen: TLS, and a bearer token "
-      + "the Kubernetes API server accepts (TokenReview) and allows to get /metrics (SubjectAccessReview); "
-      + "--no-metrics-secure serves plain HTTP to anyone (env: REGISTRY_CACHE_METRICS_SECURE; default true)",
+  // true or false, not negatable: picocli's --no- form of an option that defaults to true leaves it true
+  @Option(names = "--metrics-secure", arity = "1", paramLabel = "true|false", description = "with --metrics-listen: "
+      + "TLS, and a bearer token the Kubernetes API server accepts (TokenReview) and allows to get /metrics "
+      + "(SubjectAccessReview); false serves plain HTTP to anyone (env: REGISTRY_CACHE_METRICS_SECURE; default true)",
       defaultValue = "${env:REGISTRY_CACHE_METRICS_SECURE:-true}")
   boolean metricsSecure;
 

@@ -86,9 +86,9 @@ public final class OperatorCommand implements Callable<Integer> {
       + "(env: REGISTRY_CACHE_LOG_FORMAT)", defaultValue = "${env:REGISTRY_CACHE_LOG_FORMAT:-text}")
   String logFormat;
 
-  @Option(names = "--metrics-secure", negatable = true, description = "the caches' and the operator's /metrics need "
-      + "TLS (caches) and a bearer token the API server authorizes for GET /metrics; --no-metrics-secure serves them "
-      + "plain (env: REGISTRY_CACHE_METRICS_SECURE; default true)",
+  @Option(names = "--metrics-secure", arity = "1", paramLabel = "true|false", description = "the caches' and the "
+      + "operator's /metrics need TLS (caches) and a bearer token the API server authorizes for GET /metrics; false "
+      + "serves them plain (env: REGISTRY_CACHE_METRICS_SECURE; default true)",
       defaultValue = "${env:REGISTRY_CACHE_METRICS_SECURE:-true}")
   boolean metricsSecure;
 
