@@ -1,5 +1,6 @@
 package dev.registrycache.operator;
 
+import dev.registrycache.api.v1alpha1.CacheStatistics;
 import dev.registrycache.api.v1alpha1.RegistryCache;
 import dev.registrycache.api.v1alpha1.RegistryCacheStatus;
 import dev.registrycache.operator.dependent.ConfigMapDependent;
@@ -78,7 +79,9 @@ public class RegistryCacheReconciler implements Reconciler<RegistryCache> {
     metrics.keepOnly(existing);
     statistics.keepOnly(existing);
     statistics.track(name, StatisticsTargets.of(rc, pods));
-    next.statistics = statistics.summary(name);
+    // until the caches were read (a minute after the operator started), what the status said stays
+    CacheStatistics gathered = statistics.summary(name);
+    next.statistics = gathered != null ? gathered : rc.getStatus() == null ? null : rc.getStatus().statistics;
     if (next.equals(rc.getStatus())) {
       return UpdateControl.noUpdate();
     }
