@@ -148,6 +148,12 @@ public final class OperatorCommand implements Callable<Integer> {
   private static HttpServer health(HostPort at, Operator operator, OperatorLease lease, PrometheusMeterRegistry metrics,
       CachedAccessReviews access) throws IOException {
     HttpServer s = HttpServer.create(new InetSocketAddress(at.host(), at.port()), 16);
+    // a token review waiting for the API server must not hold up the probes
+    s.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+      Thread t = new Thread(r, "operator-http");
+      t.setDaemon(true);
+      return t;
+    }));
     s.createContext("/healthz", ex -> answer(ex, () -> !operator.getRuntimeInfo().isStarted()
         || operator.getRuntimeInfo().allEventSourcesAreHealthy(), "ok\n", "informers unhealthy\n"));
     // not ready while another installation (another namespace) reconciles the RegistryCaches;
