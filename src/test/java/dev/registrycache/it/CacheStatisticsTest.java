@@ -84,6 +84,18 @@ class CacheStatisticsTest extends CacheTestBase {
     gatherer.gather();
     CacheStatistics after = gatherer.summary("kit");
     assertEquals(22L, after.blobRequests, "one more request, on the restarted cache: " + after.blobRequests);
+
+    // a pod that started within the window, seen for the first time: all it counted is in the window
+    CacheApplication c = cache(upstream, "c");
+    CacheClient cc = new CacheClient(c.address());
+    assertEquals(200, cc.get(target).statusCode());
+    awaitIndexed(c, digest);
+    assertEquals(200, cc.get(target).statusCode());
+    gatherer.track("kit", List.of(new Target("kit", "pod-a", "node-a", "127.0.0.1",
+        a2.metricsServer().address().getPort(), null), target(b, "pod-b", "node-b"),
+        new Target("kit", "pod-c", "node-c", "127.0.0.1", c.metricsServer().address().getPort(), Instant.now())));
+    gatherer.gather();
+    assertEquals(24L, gatherer.summary("kit").blobRequests, "the new pod's miss and hit");
   }
 
   private CacheApplication cache(FakeUpstream upstream, String name) throws Exception {

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * copies {@link #summary} into the status, so the API server sees at most one status write per
  * RegistryCache and minute, whatever the number of nodes. Memory is bounded by the pods tracked
  * (one ring of 60 minute buckets each). A counter that went down is a restarted cache: its new
- * value is the increase.
+ * value is the increase. A pod seen for the first time brings all it counted if it started within
+ * the window (its counters started with it), else only what it counts from then on.
  */
 public class CacheStatisticsGatherer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CacheStatisticsGatherer.class);
@@ -175,9 +176,9 @@ public class CacheStatisticsGatherer implements AutoCloseable {
       }
       ok.merge(t.cache(), 1, Integer::sum);
       Map<String, long[]> before = lastCounters.get(t.pod());
-      // a pod seen first: what it counted is all new if it started after gathering began
-      boolean countAll = before == null && t.created() != null && firstGathering != null
-          && t.created().isAfter(firstGathering);
+      // a pod seen first: its counters began with it, so if it started within the window all it
+      // counted is in the window; otherwise only what it counts from now on
+      boolean countAll = before == null && t.created() != null && t.created().isAfter(at.minus(WINDOW));
       long[] podTotal = new long[2];
       for (Map.Entry<String, long[]> e : c.byRegistry().entrySet()) {
         long[] prev = before == null ? null : before.get(e.getKey());
