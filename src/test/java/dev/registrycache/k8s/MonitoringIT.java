@@ -72,6 +72,11 @@ class MonitoringIT {
         "Debian's prometheus package is not installed (.ci/run installs it)");
     https = HttpClient.newBuilder().sslContext(UpstreamTls.context(null, true)).connectTimeout(Duration.ofSeconds(3))
         .build();
+    if (Files.exists(WORK)) { // an earlier run's Prometheus data
+      try (var files = Files.walk(WORK)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
     Files.createDirectories(WORK);
     NodeE2EIT.startUpstreams();
     proxy = RateLimitProxy.start("http://127.0.0.1:" + NodeE2EIT.UPSTREAM_ENV.get("E2E_UPSTREAM_PORT"));
