@@ -117,7 +117,11 @@ public final class CacheApplication implements AutoCloseable {
     try {
       server = new CacheServer(config.listen(), ctx, loops);
     } catch (IOException | InterruptedException e) {
-      stopWorkers();
+      upstream.close();
+      loops.close();
+      maintenance.shutdownNow();
+      io.shutdownNow();
+      disk.shutdownNow();
       throw e;
     }
     AdminServer a;
@@ -126,7 +130,11 @@ public final class CacheApplication implements AutoCloseable {
           () -> ready, () -> statusDetail.get());
     } catch (IOException e) {
       server.close();
-      stopWorkers();
+      upstream.close();
+      loops.close();
+      maintenance.shutdownNow();
+      io.shutdownNow();
+      disk.shutdownNow();
       throw new IOException("cannot listen on " + config.adminListen() + " (admin): " + e.getMessage(), e);
     }
     admin = a;
