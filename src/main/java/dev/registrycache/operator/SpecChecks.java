@@ -28,6 +28,10 @@ final class SpecChecks {
     if (spec.port != null && spec.port.equals(spec.adminPort)) {
       invalid("port and adminPort are both " + spec.port + ": the cache and its admin endpoints need a port each");
     }
+    if (spec.metricsPort != null && (spec.metricsPort.equals(spec.port) || spec.metricsPort.equals(spec.adminPort))) {
+      invalid("metricsPort " + spec.metricsPort + " is also " + (spec.metricsPort.equals(spec.port) ? "port" : "adminPort")
+          + ": the metrics off the loopback need a port of their own, never the registry's");
+    }
     HostPathRules.storageProblem(spec.storage.hostPath)
         .ifPresent(p -> invalid("storage.hostPath " + spec.storage.hostPath + " " + p));
     configDir("containerd", spec.runtimes.containerd, false);

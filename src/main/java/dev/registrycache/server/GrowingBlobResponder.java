@@ -145,7 +145,7 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
         }
         position = at + count;
         ex.bytes += count;
-        metrics.bytesServed("upstream", count);
+        metrics.bytesServed(ex.registry, "upstream", count);
         blob.readerAt(this, position);
         pump();
       });
