@@ -121,11 +121,6 @@ final class RelayWindow {
     return start == base;
   }
 
-  /** The first byte kept in memory (those before are in the file, or were taken by every reader). */
-  synchronized long start() {
-    return start;
-  }
-
   /** The reader furthest behind, or null when there is none. */
   synchronized Object slowestReader() {
     Object slowest = null;
