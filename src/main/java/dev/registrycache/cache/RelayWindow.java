@@ -1,10 +1,10 @@
 package dev.registrycache.cache;
 
+import dev.registrycache.upstream.Transfer;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
-import dev.registrycache.upstream.Transfer;
 
 /**
  * The bytes of a blob passed from upstream to its clients without being stored: held in memory
