@@ -44,3 +44,8 @@ The operator's ServiceAccount. Without one of its own it must be named: the name
 {{- define "registry-cache.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
+
+{{/* The ServiceAccount that may only read /metrics: the PodMonitor, the ServiceMonitor and the operator use its tokens. */}}
+{{- define "registry-cache.metricsReaderName" -}}
+{{- printf "%s-metrics-reader" (include "registry-cache.fullname" .) -}}
+{{- end -}}

@@ -63,8 +63,4 @@ final class DownloadRoom {
   void endRelay() {
     relays.decrementAndGet();
   }
-
-  int relays() {
-    return relays.get();
-  }
 }

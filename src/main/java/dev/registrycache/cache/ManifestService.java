@@ -138,7 +138,7 @@ public final class ManifestService {
       if (m == null) {
         return null;
       }
-      metrics.lookup("manifest", "hit");
+      metrics.lookup(req.registry(), "manifest", "hit");
       return new ManifestResult(m, "hit");
     }
     TagEntry t = tags.peek(req.registry(), req.repository(), req.reference());
@@ -149,7 +149,7 @@ public final class ManifestService {
     if (m == null) {
       return null;
     }
-    metrics.lookup("tag", "hit");
+    metrics.lookup(req.registry(), "tag", "hit");
     return new ManifestResult(m, "hit");
   }
 
@@ -180,10 +180,10 @@ public final class ManifestService {
       throws IOException {
     Optional<CachedManifest> m = manifests.get(req.digest());
     if (m.isPresent()) {
-      metrics.lookup("manifest", "hit");
+      metrics.lookup(req.registry(), "manifest", "hit");
       return CompletableFuture.completedFuture(new ManifestResult(m.get(), "hit"));
     }
-    metrics.lookup("manifest", "miss");
+    metrics.lookup(req.registry(), "manifest", "miss");
     return shared(req.qualifiedName() + "@" + req.digest(), () -> fetch(reg, req, null));
   }
 
@@ -196,7 +196,7 @@ public final class ManifestService {
       Optional<CachedManifest> m = manifests.get(t.digest());
       if (m.isPresent()) {
         if (fresh(req, t)) {
-          metrics.lookup("tag", "hit");
+          metrics.lookup(req.registry(), "tag", "hit");
           return CompletableFuture.completedFuture(new ManifestResult(m.get(), "hit"));
         }
         return shared(key + "|revalidate", () -> revalidate(reg, req, t, m.get()));
@@ -205,14 +205,14 @@ public final class ManifestService {
       Long until = unknownTags.get(key);
       if (until != null) {
         if (System.nanoTime() - until < 0) {
-          metrics.lookup("tag", "negative");
+          metrics.lookup(req.registry(), "tag", "negative");
           return CompletableFuture.failedFuture(new OciException(ErrorCode.MANIFEST_UNKNOWN,
               describe(req) + " unknown upstream at " + reg.name() + " (remembered)"));
         }
         unknownTags.remove(key, until);
       }
     }
-    metrics.lookup("tag", "miss");
+    metrics.lookup(req.registry(), "tag", "miss");
     return shared(key, () -> fetch(reg, req, known.orElse(null)));
   }
 
@@ -257,10 +257,10 @@ public final class ManifestService {
             String d = r.header("Docker-Content-Digest");
             if (known.digest().toString().equals(d)) {
               storeTag(req, known.withCheckedAt(System.currentTimeMillis()));
-              metrics.lookup("tag", "revalidated");
+              metrics.lookup(req.registry(), "tag", "revalidated");
               return CompletableFuture.completedFuture(new ManifestResult(cached, "revalidated"));
             }
-            metrics.lookup("tag", "changed");
+            metrics.lookup(req.registry(), "tag", "changed");
             return fetch(reg, req, known);
           }
           String why = err != null ? transportReason(err) : String.valueOf(r.status());
@@ -270,7 +270,7 @@ public final class ManifestService {
 
   private ManifestResult stale(RegistryConfig reg, DistributionRequest req, CachedManifest m, String why) {
     metrics.staleServed(reg.name(), why);
-    metrics.lookup("tag", "stale");
+    metrics.lookup(req.registry(), "tag", "stale");
     LOG.info("serving stale {}:{} from cache ({} upstream: {})", req.qualifiedName(), req.reference(),
         reg.name(), why);
     return new ManifestResult(m, "stale");

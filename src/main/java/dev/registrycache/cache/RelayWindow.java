@@ -1,10 +1,10 @@
 package dev.registrycache.cache;
 
+import dev.registrycache.upstream.Transfer;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
-import dev.registrycache.upstream.Transfer;
 
 /**
  * The bytes of a blob passed from upstream to its clients without being stored: held in memory
@@ -119,11 +119,6 @@ final class RelayWindow {
   /** Every relayed byte is still held: a reader may still start at the beginning. */
   synchronized boolean holdsAll() {
     return start == base;
-  }
-
-  /** The first byte kept in memory (those before are in the file, or were taken by every reader). */
-  synchronized long start() {
-    return start;
   }
 
   /** The reader furthest behind, or null when there is none. */

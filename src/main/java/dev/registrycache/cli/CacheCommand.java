@@ -2,12 +2,15 @@ package dev.registrycache.cli;
 
 import dev.registrycache.config.CacheConfig;
 import dev.registrycache.config.ConfigLoader;
+import dev.registrycache.config.HostPort;
+import dev.registrycache.metrics.KubernetesAccessReviewer;
 import dev.registrycache.config.Sizes;
 import dev.registrycache.logging.Logging;
 import dev.registrycache.node.NodeMirrorLifecycle;
 import dev.registrycache.node.NodeMirrorPlan;
 import dev.registrycache.operator.PodConditionReporter;
 import dev.registrycache.server.CacheApplication;
+import dev.registrycache.server.MetricsServer;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +46,18 @@ public final class CacheCommand implements Callable<Integer> {
   @Option(names = "--admin-listen", description = "HOST:PORT for metrics and health (env: REGISTRY_CACHE_ADMIN_LISTEN; default 127.0.0.1:5001)",
       defaultValue = "${env:REGISTRY_CACHE_ADMIN_LISTEN}")
   String adminListen;
+
+  @Option(names = "--metrics-listen", description = "HOST:PORT where /metrics is also served off the loopback, e.g. "
+      + "the node's address (env: REGISTRY_CACHE_METRICS_LISTEN; default: nowhere)",
+      defaultValue = "${env:REGISTRY_CACHE_METRICS_LISTEN}")
+  String metricsListen;
+
+  // true or false, not negatable: picocli's --no- form of an option that defaults to true leaves it true
+  @Option(names = "--metrics-secure", arity = "1", paramLabel = "true|false", description = "with --metrics-listen: "
+      + "TLS, and a bearer token the Kubernetes API server accepts (TokenReview) and allows to get /metrics "
+      + "(SubjectAccessReview); false serves plain HTTP to anyone (env: REGISTRY_CACHE_METRICS_SECURE; default true)",
+      defaultValue = "${env:REGISTRY_CACHE_METRICS_SECURE:-true}")
+  boolean metricsSecure;
 
   @Option(names = "--storage", description = "storage directory (env: REGISTRY_CACHE_STORAGE)",
       defaultValue = "${env:REGISTRY_CACHE_STORAGE}")
@@ -103,6 +118,7 @@ public final class CacheCommand implements Callable<Integer> {
     Logging.useFormat(logFormat);
     CacheConfig cfg;
     Duration drain;
+    MetricsServer.Settings metrics;
     try {
       cfg = ConfigLoader.load(config, new ConfigLoader.Overrides(listen, adminListen, storage, maxSize,
           accessLog, registries, headerTimeout, maxConnections));
@@ -110,13 +126,16 @@ public final class CacheCommand implements Callable<Integer> {
       if (drain.isNegative()) {
         throw new IllegalArgumentException("--shutdown-drain must not be negative: " + shutdownDrain);
       }
+      metrics = metricsListen == null || metricsListen.isBlank() ? null
+          : new MetricsServer.Settings(HostPort.parse(metricsListen.strip()), metricsSecure
+              ? new KubernetesAccessReviewer(() -> new KubernetesClientBuilder().build()) : null);
     } catch (IllegalArgumentException e) {
       System.err.println("registry-cache: invalid configuration: " + e.getMessage());
       return 2;
     }
     CacheApplication app;
     try {
-      app = CacheApplication.start(cfg);
+      app = CacheApplication.start(cfg, metrics);
     } catch (java.io.IOException e) {
       System.err.println("registry-cache: " + e.getMessage());
       return 1;
@@ -160,6 +179,8 @@ public final class CacheCommand implements Callable<Integer> {
     NodeMirrorLifecycle lifecycle = new NodeMirrorLifecycle(new NodeMirrorPlan(endpoint, regs, node.options()),
         node.hostRoot, node.containerRuntimeVersion, node.autoDetect(), LOG::info);
     app.setStatusDetail(() -> lifecycle.status().summary());
+    app.metrics().gauge("node_configured", "1 while the node's runtime uses this cache (its mirror entries are in "
+        + "place), 0 otherwise", lifecycle, l -> l.status().configured() ? 1 : 0);
     PodConditionReporter pod = podName == null || podName.isBlank() || podNamespace == null ? null
         : new PodConditionReporter(() -> new KubernetesClientBuilder().build(), podNamespace, podName);
     // first at once, then periodically: idempotent, and it puts back entries someone removed

@@ -3,6 +3,12 @@ package dev.registrycache.cli;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.registrycache.config.HostPort;
+import dev.registrycache.metrics.AccessDecision;
+import dev.registrycache.metrics.CachedAccessReviews;
+import dev.registrycache.metrics.KubernetesAccessReviewer;
+import dev.registrycache.operator.statistics.CacheStatisticsGatherer;
+import dev.registrycache.operator.statistics.ReaderToken;
+import dev.registrycache.upstream.UpstreamTls;
 import dev.registrycache.operator.OperatorLease;
 import dev.registrycache.operator.OperatorSettings;
 import dev.registrycache.operator.OwnImage;
@@ -80,6 +86,18 @@ public final class OperatorCommand implements Callable<Integer> {
       + "(env: REGISTRY_CACHE_LOG_FORMAT)", defaultValue = "${env:REGISTRY_CACHE_LOG_FORMAT:-text}")
   String logFormat;
 
+  @Option(names = "--metrics-secure", arity = "1", paramLabel = "true|false", description = "the caches' and the "
+      + "operator's /metrics need TLS (caches) and a bearer token the API server authorizes for GET /metrics; false "
+      + "serves them plain (env: REGISTRY_CACHE_METRICS_SECURE; default true)",
+      defaultValue = "${env:REGISTRY_CACHE_METRICS_SECURE:-true}")
+  boolean metricsSecure;
+
+  @Option(names = "--metrics-reader", description = "ServiceAccount (in the operator's namespace) allowed only to get "
+      + "/metrics, whose short-lived tokens the operator sends to read the caches' counters for the status "
+      + "(env: REGISTRY_CACHE_METRICS_READER; empty: no token is sent)",
+      defaultValue = "${env:REGISTRY_CACHE_METRICS_READER}")
+  String metricsReader;
+
   @Option(names = "--listen", description = "HOST:PORT of /healthz, /readyz and /metrics "
       + "(env: REGISTRY_CACHE_OPERATOR_LISTEN; default 0.0.0.0:8080)",
       defaultValue = "${env:REGISTRY_CACHE_OPERATOR_LISTEN:-0.0.0.0:8080}")
@@ -95,18 +113,28 @@ public final class OperatorCommand implements Callable<Integer> {
     OperatorSettings settings = new OperatorSettings(ns, cacheImage, imagePullPolicy, logFormat,
         OperatorSettings.apiServerEnv(System.getenv()), nodeServiceAccount,
         java.util.Set.copyOf(OperatorSettings.list(credentialNamespaces)), controlPlaneNodes,
-        OperatorSettings.list(imageArchitectures));
+        OperatorSettings.list(imageArchitectures), metricsSecure);
     String identity = ns + "/" + (podName != null && !podName.isBlank() ? podName
         : java.util.Objects.requireNonNullElse(System.getenv("HOSTNAME"), "operator"));
     OperatorLease lease = new OperatorLease(ns, identity);
-    Operator operator = RegistryCacheOperator.create(client, settings, lease, o -> { });
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(metrics);
     new JvmThreadMetrics().bindTo(metrics);
-    HttpServer http = health(HostPort.parse(listen), operator, lease, metrics);
+    CacheStatisticsGatherer statistics = new CacheStatisticsGatherer(UpstreamTls.context(null, true),
+        metricsReader == null || metricsReader.isBlank() ? () -> null : new ReaderToken(client, ns, metricsReader.strip()),
+        metricsSecure, null);
+    Operator operator = RegistryCacheOperator.create(client, settings, lease, metrics, statistics, o -> { });
+    CachedAccessReviews access = metricsSecure ? new CachedAccessReviews(new KubernetesAccessReviewer(() -> client),
+        java.util.concurrent.Executors.newCachedThreadPool(r -> {
+          Thread t = new Thread(r, "metrics-access");
+          t.setDaemon(true);
+          return t;
+        })) : null;
+    HttpServer http = health(HostPort.parse(listen), operator, lease, metrics, access);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       operator.stop();
+      statistics.close();
       http.stop(0);
       stopped.countDown();
     }, "shutdown"));
@@ -116,9 +144,16 @@ public final class OperatorCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static HttpServer health(HostPort at, Operator operator, OperatorLease lease, PrometheusMeterRegistry metrics)
-      throws IOException {
+  /** @param access reviews the bearer tokens of {@code /metrics}; null: served to anyone */
+  private static HttpServer health(HostPort at, Operator operator, OperatorLease lease, PrometheusMeterRegistry metrics,
+      CachedAccessReviews access) throws IOException {
     HttpServer s = HttpServer.create(new InetSocketAddress(at.host(), at.port()), 16);
+    // a token review waiting for the API server must not hold up the probes
+    s.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+      Thread t = new Thread(r, "operator-http");
+      t.setDaemon(true);
+      return t;
+    }));
     s.createContext("/healthz", ex -> answer(ex, () -> !operator.getRuntimeInfo().isStarted()
         || operator.getRuntimeInfo().allEventSourcesAreHealthy(), "ok\n", "informers unhealthy\n"));
     // not ready while another installation (another namespace) reconciles the RegistryCaches;
@@ -128,16 +163,33 @@ public final class OperatorCommand implements Callable<Integer> {
       answer(ex, () -> operator.getRuntimeInfo().isStarted() && other == null, "ok\n",
           other == null ? "starting\n" : other + "\n");
     });
+    // the probes above need no token; the metrics do, as the caches' do
     s.createContext("/metrics", ex -> {
-      byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+      AccessDecision d = access == null ? AccessDecision.ALLOWED : decide(access, ex);
+      byte[] body = (d == AccessDecision.ALLOWED ? metrics.scrape() : d.name().toLowerCase() + "\n")
+          .getBytes(StandardCharsets.UTF_8);
       ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
-      ex.sendResponseHeaders(200, body.length);
+      if (d == AccessDecision.UNAUTHENTICATED) {
+        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"registry-cache operator metrics\"");
+      }
+      ex.sendResponseHeaders(d.status(), body.length);
       try (OutputStream out = ex.getResponseBody()) {
         out.write(body);
       }
     });
     s.start();
     return s;
+  }
+
+  private static AccessDecision decide(CachedAccessReviews access, HttpExchange ex) {
+    try {
+      return access.check(ex.getRequestHeaders().getFirst("Authorization")).get(15, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      return AccessDecision.UNAVAILABLE;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return AccessDecision.UNAVAILABLE;
+    }
   }
 
   private static void answer(HttpExchange ex, BooleanSupplier ok, String yes, String no) throws IOException {

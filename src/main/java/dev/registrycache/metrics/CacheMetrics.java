@@ -52,7 +52,11 @@ public final class CacheMetrics {
   /** Keys of the per-request counters: cheap to build and hash, no string concatenation. */
   private record RequestKey(String registry, String kind, int status) {}
 
-  private record LookupKey(String kind, String result) {}
+  private record LookupKey(String registry, String kind, String result) {}
+
+  private record ServedKey(String registry, String source) {}
+
+  private final ConcurrentHashMap<ServedKey, Counter> servedCounters = new ConcurrentHashMap<>();
 
   private Counter counter(String name, String... tags) {
     String key = name + String.join("|", tags);
@@ -63,10 +67,14 @@ public final class CacheMetrics {
     return c;
   }
 
+  /** The {@code registry} label of whatever a request named: a configured registry, else {@link #OTHER_REGISTRY}. */
+  private String registryLabel(String registry) {
+    return registry == null ? "" : registryNames.contains(registry) ? registry : OTHER_REGISTRY;
+  }
+
   /** One answered client request; {@code registry} is whatever the request named (or null). */
   public void request(String registry, String kind, int status) {
-    String label = registry == null ? "" : registryNames.contains(registry) ? registry : OTHER_REGISTRY;
-    RequestKey k = new RequestKey(label, kind, status);
+    RequestKey k = new RequestKey(registryLabel(registry), kind, status);
     Counter c = requestCounters.get(k);
     if (c == null) {
       c = requestCounters.computeIfAbsent(k, key -> counter("requests", "registry", key.registry(),
@@ -75,18 +83,29 @@ public final class CacheMetrics {
     c.increment();
   }
 
-  /** A cache lookup: result is hit, miss, join (joined an in-flight download) or stale. */
-  public void lookup(String kind, String result) {
-    LookupKey k = new LookupKey(kind, result);
+  /**
+   * A cache lookup for a registry: result is hit, miss, join (joined an in-flight download) or
+   * stale.
+   */
+  public void lookup(String registry, String kind, String result) {
+    LookupKey k = new LookupKey(registryLabel(registry), kind, result);
     Counter c = lookupCounters.get(k);
     if (c == null) {
-      c = lookupCounters.computeIfAbsent(k, key -> counter("lookups", "kind", kind, "result", result));
+      c = lookupCounters.computeIfAbsent(k, key -> counter("lookups", "registry", key.registry(), "kind", kind,
+          "result", result));
     }
     c.increment();
   }
 
-  public void bytesServed(String source, long bytes) {
-    counter("served_bytes", "source", source).increment(bytes);
+  /** Body bytes sent to a client of {@code registry}, from the store ({@code cache}) or as they arrived ({@code upstream}). */
+  public void bytesServed(String registry, String source, long bytes) {
+    ServedKey k = new ServedKey(registryLabel(registry), source);
+    Counter c = servedCounters.get(k);
+    if (c == null) {
+      c = servedCounters.computeIfAbsent(k, key -> counter("served_bytes", "registry", key.registry(),
+          "source", source));
+    }
+    c.increment(bytes);
   }
 
   public void bytesFetched(String registry, long bytes) {
@@ -166,9 +185,8 @@ public final class CacheMetrics {
     FunctionCounter.builder(P + name, obj, f).description(description).tags(tags).register(registry);
   }
 
-  /** For tests: the current value of a counter, 0 when never incremented. */
+  /** For tests: the current value of a counter summed over the labels not given, 0 when never incremented. */
   public double count(String name, String... tags) {
-    Counter c = registry.find(P + name).tags(tags).counter();
-    return c == null ? 0 : c.count();
+    return registry.find(P + name).tags(tags).counters().stream().mapToDouble(Counter::count).sum();
   }
 }

@@ -66,6 +66,8 @@ public final class DaemonSetModel {
       .withLimits(Map.of("memory", new Quantity("512Mi"))).build();
   /** The heap is sized from the container's memory limit, leaving the rest to direct buffers and the JVM. */
   static final String JVM_OPTIONS = "-XX:MaxRAMPercentage=25";
+  /** The pod's IP (the node's under hostNetwork), for the metrics listener. */
+  static final String POD_IP = "REGISTRY_CACHE_POD_IP";
 
   private DaemonSetModel() {}
 
@@ -102,10 +104,13 @@ public final class DaemonSetModel {
     // the cache writes its node's state into its own pod's status (NodeConfiguredCondition)
     env.add(fieldRef("REGISTRY_CACHE_POD_NAME", "metadata.name"));
     env.add(fieldRef("REGISTRY_CACHE_POD_NAMESPACE", "metadata.namespace"));
+    // /metrics for Prometheus and the peer endpoint on the node's address (the pod IP under hostNetwork), never
+    // on the loopback's ports
+    env.add(fieldRef(POD_IP, "status.podIP"));
+    env.add(new EnvVar("REGISTRY_CACHE_METRICS_LISTEN", "$(" + POD_IP + "):" + spec.metricsPort, null));
+    env.add(new EnvVar("REGISTRY_CACHE_METRICS_SECURE", String.valueOf(settings.metricsSecure()), null));
     settings.apiServerEnv().forEach((k, v) -> env.add(new EnvVar(k, v, null)));
     env.add(new EnvVar("JDK_JAVA_OPTIONS", JVM_OPTIONS, null));
-    // the peer endpoint listens on the node's address (the pod's, under hostNetwork)
-    env.add(fieldRef("REGISTRY_CACHE_POD_IP", "status.podIP"));
     Set<ClusterNodes.Runtime> runtimes = nodes.runtimes(NodeSelection.selector(spec), settings.controlPlaneNodes());
     RuntimeMounts node = RuntimeMounts.of(spec, runtimes);
     volumes.addAll(node.volumes());
@@ -159,6 +164,8 @@ public final class DaemonSetModel {
                     .withProtocol("TCP").endPort()
                   .addNewPort().withName("admin").withContainerPort(spec.adminPort).withHostPort(spec.adminPort)
                     .withProtocol("TCP").endPort()
+                  .addNewPort().withName(ResourceNames.METRICS_PORT).withContainerPort(spec.metricsPort)
+                    .withHostPort(spec.metricsPort).withProtocol("TCP").endPort()
                   .addAllToPorts(peerPorts(spec))
                   // ready = the cache serves; whether the node's runtime uses it is the pod's
                   // NodeConfigured condition, so a node that cannot be configured never stops a rollout

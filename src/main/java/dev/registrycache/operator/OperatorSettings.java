@@ -21,10 +21,12 @@ import java.util.TreeSet;
  * @param controlPlaneNodes whether the caches also run on control-plane nodes
  * @param imageArchitectures the CPU architectures of {@code image} ({@code kubernetes.io/arch} values): the
  *     caches run only on nodes of these, unless a RegistryCache's node selector names the architecture itself
+ * @param metricsSecure whether the caches' (and the operator's) {@code /metrics} need TLS and a bearer token the
+ *     API server authorizes (the chart's default), or are served plain
  */
 public record OperatorSettings(String namespace, String image, String imagePullPolicy, String logFormat,
     Map<String, String> apiServerEnv, String nodeServiceAccount, Set<String> credentialNamespaces,
-    boolean controlPlaneNodes, List<String> imageArchitectures) {
+    boolean controlPlaneNodes, List<String> imageArchitectures, boolean metricsSecure) {
   static final List<String> API_SERVER_VARIABLES = List.of("KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT");
   /** The cache pods' ServiceAccount when the chart names none (the chart always does). */
   public static final String DEFAULT_NODE_SERVICE_ACCOUNT = "registry-cache-node";
@@ -41,7 +43,7 @@ public record OperatorSettings(String namespace, String image, String imagePullP
   public OperatorSettings(String namespace, String image, String imagePullPolicy, String logFormat,
       Map<String, String> apiServerEnv) {
     this(namespace, image, imagePullPolicy, logFormat, apiServerEnv, DEFAULT_NODE_SERVICE_ACCOUNT, Set.of(), true,
-        DEFAULT_ARCHITECTURES);
+        DEFAULT_ARCHITECTURES, true);
   }
 
   public OperatorSettings(String namespace, String image, String imagePullPolicy, String logFormat) {
@@ -50,17 +52,27 @@ public record OperatorSettings(String namespace, String image, String imagePullP
 
   public OperatorSettings withCredentialNamespaces(Set<String> namespaces) {
     return new OperatorSettings(namespace, image, imagePullPolicy, logFormat, apiServerEnv, nodeServiceAccount,
-        namespaces, controlPlaneNodes, imageArchitectures);
+        namespaces, controlPlaneNodes, imageArchitectures, metricsSecure);
   }
 
   public OperatorSettings withControlPlaneNodes(boolean on) {
     return new OperatorSettings(namespace, image, imagePullPolicy, logFormat, apiServerEnv, nodeServiceAccount,
-        credentialNamespaces, on, imageArchitectures);
+        credentialNamespaces, on, imageArchitectures, metricsSecure);
   }
 
   public OperatorSettings withImageArchitectures(List<String> architectures) {
     return new OperatorSettings(namespace, image, imagePullPolicy, logFormat, apiServerEnv, nodeServiceAccount,
-        credentialNamespaces, controlPlaneNodes, architectures);
+        credentialNamespaces, controlPlaneNodes, architectures, metricsSecure);
+  }
+
+  public OperatorSettings withNodeServiceAccount(String name) {
+    return new OperatorSettings(namespace, image, imagePullPolicy, logFormat, apiServerEnv, name,
+        credentialNamespaces, controlPlaneNodes, imageArchitectures, metricsSecure);
+  }
+
+  public OperatorSettings withMetricsSecure(boolean secure) {
+    return new OperatorSettings(namespace, image, imagePullPolicy, logFormat, apiServerEnv, nodeServiceAccount,
+        credentialNamespaces, controlPlaneNodes, imageArchitectures, secure);
   }
 
   /** The variables naming the API server, from an environment such as {@link System#getenv()}. */

@@ -1,8 +1,10 @@
 package dev.registrycache.operator;
 
+import dev.registrycache.api.v1alpha1.CacheStatistics;
 import dev.registrycache.api.v1alpha1.RegistryCache;
 import dev.registrycache.api.v1alpha1.RegistryCacheStatus;
 import dev.registrycache.operator.dependent.ConfigMapDependent;
+import dev.registrycache.operator.statistics.CacheStatisticsGatherer;
 import dev.registrycache.operator.dependent.CredentialsSecretDependent;
 import dev.registrycache.operator.dependent.DaemonSetDependent;
 import dev.registrycache.operator.dependent.PeerServiceDependent;
@@ -24,6 +26,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,9 +57,13 @@ public class RegistryCacheReconciler implements Reconciler<RegistryCache> {
   /** How old a FailedCreate event may be and still say that pods cannot be created. */
   static final Duration FAILED_CREATE_WINDOW = Duration.ofMinutes(20);
   private final EventRecorder events;
+  private final OperatorMetrics metrics;
+  private final CacheStatisticsGatherer statistics;
 
-  public RegistryCacheReconciler(EventRecorder events) {
+  public RegistryCacheReconciler(EventRecorder events, OperatorMetrics metrics, CacheStatisticsGatherer statistics) {
     this.events = events;
+    this.metrics = metrics;
+    this.statistics = statistics;
   }
 
   @Override
@@ -66,6 +74,17 @@ public class RegistryCacheReconciler implements Reconciler<RegistryCache> {
     List<Pod> pods = pods(context);
     RegistryCacheStatus next = StatusModel.of(rc, ds, pods, state.selection(),
         StatusModel.Cluster.of(state, rc, () -> failedCreate(context, rc, ds, pods)));
+    String name = rc.getMetadata().getName();
+    metrics.nodes(name, next.desiredNodes, next.readyNodes);
+    Set<String> existing = RelatedEventSources.allCaches(context).stream().map(c -> c.getMetadata().getName())
+        .collect(Collectors.toSet());
+    existing.add(name);
+    metrics.keepOnly(existing);
+    statistics.keepOnly(existing);
+    statistics.track(name, StatisticsTargets.of(rc, pods));
+    // until the caches were read (a minute after the operator started), what the status said stays
+    CacheStatistics gathered = statistics.summary(name);
+    next.statistics = gathered != null ? gathered : rc.getStatus() == null ? null : rc.getStatus().statistics;
     if (next.equals(rc.getStatus())) {
       return UpdateControl.noUpdate();
     }

@@ -19,6 +19,8 @@ public final class ResourceNames {
   public static final String LEGACY_FINALIZER = "registrycache.dev/node-cleanup";
   public static final String CONFIG_FILE = "config.yaml";
   public static final String CONTAINER = "cache";
+  /** Name of the cache container's metrics port (PodMonitor and prometheus.yml select it by name). */
+  public static final String METRICS_PORT = "metrics";
 
   private ResourceNames() {}
 

@@ -1,6 +1,7 @@
 package dev.registrycache.operator;
 
 import dev.registrycache.api.v1alpha1.HostPathRules;
+import dev.registrycache.api.v1alpha1.PeersSpec;
 import dev.registrycache.api.v1alpha1.RegistryCache;
 import dev.registrycache.api.v1alpha1.RegistryCacheSpec;
 import dev.registrycache.api.v1alpha1.RuntimeSpec;
@@ -28,9 +29,15 @@ final class SpecChecks {
     if (spec.port != null && spec.port.equals(spec.adminPort)) {
       invalid("port and adminPort are both " + spec.port + ": the cache and its admin endpoints need a port each");
     }
-    if (spec.peers != null && !dev.registrycache.api.v1alpha1.PeersSpec.DISABLED.equals(spec.peers.mode)
-        && (spec.peers.port.equals(spec.port) || spec.peers.port.equals(spec.adminPort))) {
-      invalid("peers.port " + spec.peers.port + " is also port or adminPort: the peer endpoint needs a port of its own");
+    if (spec.metricsPort != null && (spec.metricsPort.equals(spec.port) || spec.metricsPort.equals(spec.adminPort))) {
+      invalid("metricsPort " + spec.metricsPort + " is also " + (spec.metricsPort.equals(spec.port) ? "port" : "adminPort")
+          + ": the metrics off the loopback need a port of their own, never the registry's");
+    }
+    if (spec.peers != null && !PeersSpec.DISABLED.equals(spec.peers.mode)
+        && (spec.peers.port.equals(spec.port) || spec.peers.port.equals(spec.adminPort)
+        || spec.peers.port.equals(spec.metricsPort))) {
+      invalid("peers.port " + spec.peers.port + " is also port, adminPort or metricsPort: the peer endpoint needs a"
+          + " port of its own");
     }
     HostPathRules.storageProblem(spec.storage.hostPath)
         .ifPresent(p -> invalid("storage.hostPath " + spec.storage.hostPath + " " + p));

@@ -179,6 +179,7 @@ public final class StatusModel {
     st.registries = registries(rc);
     st.nodesNotCaching = old.nodesNotCaching;
     st.nodesNotCachingCount = old.nodesNotCachingCount;
+    st.statistics = old.statistics;
     List<Condition> c = new ArrayList<>();
     c.add(Conditions.of(Conditions.READY, false, reason, message, generation));
     c.add(Conditions.of(Conditions.PROGRESSING, false, reason, "waiting for the problem to be fixed", generation));

@@ -74,13 +74,16 @@ public final class CacheApplication implements AutoCloseable {
   /** The peer endpoint and what keeps the list of peers, or null when this cache asks none. */
   private final PeerEndpoint peers;
   private final AdminServer admin;
+  /** The metrics port off the loopback, or null. */
+  private final MetricsServer metricsServer;
   private volatile boolean ready;
   private volatile Supplier<String> statusDetail = () -> "";
 
   /** How often the storage directories are checked and a write is probed. */
   private static final long STORAGE_CHECK_SECONDS = 10;
 
-  private CacheApplication(CacheConfig config, UnaryOperator<BlobStore> wrapStore)
+  private CacheApplication(CacheConfig config, MetricsServer.Settings metricsSettings,
+      UnaryOperator<BlobStore> wrapStore)
       throws IOException, InterruptedException {
     this.config = config;
     long t0 = System.nanoTime();
@@ -183,6 +186,18 @@ public final class CacheApplication implements AutoCloseable {
       throw new IOException("cannot listen on " + config.adminListen() + " (admin): " + e.getMessage(), e);
     }
     admin = a;
+    MetricsServer m = null;
+    if (metricsSettings != null) {
+      try {
+        m = new MetricsServer(metricsSettings, loops, this::scrape, io);
+      } catch (IOException e) {
+        admin.close();
+        server.close();
+        stopWorkers();
+        throw e;
+      }
+    }
+    metricsServer = m;
     maintenance.scheduleWithFixedDelay(index::persistLastUse, 5, 5, TimeUnit.MINUTES);
     maintenance.scheduleWithFixedDelay(storage::check, STORAGE_CHECK_SECONDS, STORAGE_CHECK_SECONDS, TimeUnit.SECONDS);
     maintenance.execute(storage::evict);
@@ -192,8 +207,23 @@ public final class CacheApplication implements AutoCloseable {
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), admin.address());
   }
 
+  /** When starting fails half-way: the upstream client, event loops and executors go. */
+  private void stopWorkers() {
+    upstream.close();
+    loops.close();
+    maintenance.shutdownNow();
+    io.shutdownNow();
+    disk.shutdownNow();
+  }
+
   public static CacheApplication start(CacheConfig config) throws IOException, InterruptedException {
-    return start(config, UnaryOperator.identity());
+    return start(config, null, UnaryOperator.identity());
+  }
+
+  /** @param metrics where to serve {@code /metrics} off the loopback as well, or {@code null} */
+  public static CacheApplication start(CacheConfig config, MetricsServer.Settings metrics)
+      throws IOException, InterruptedException {
+    return start(config, metrics, UnaryOperator.identity());
   }
 
   /**
@@ -202,11 +232,22 @@ public final class CacheApplication implements AutoCloseable {
    */
   public static CacheApplication start(CacheConfig config, UnaryOperator<BlobStore> wrapStore)
       throws IOException, InterruptedException {
+    return start(config, null, wrapStore);
+  }
+
+  private static CacheApplication start(CacheConfig config, MetricsServer.Settings metrics,
+      UnaryOperator<BlobStore> wrapStore)
+      throws IOException, InterruptedException {
     LOG.info("registry-cache starting: {}", config.describe());
     for (RegistryConfig r : config.registries()) {
       LOG.info("  mirroring {}", r.describe());
     }
-    return new CacheApplication(config, wrapStore);
+    return new CacheApplication(config, metrics, wrapStore);
+  }
+
+  /** The Prometheus text of the meters named (every meter for an empty set). */
+  private String scrape(java.util.Set<String> names) {
+    return prometheus.scrape(MetricsRequestHandler.CONTENT_TYPE, names.isEmpty() ? null : names);
   }
 
   /** Hashes what is on disk in the background: once now, then every interval. */
@@ -243,6 +284,11 @@ public final class CacheApplication implements AutoCloseable {
 
   public InetSocketAddress adminAddress() {
     return admin.address();
+  }
+
+  /** The metrics port off the loopback, or null when there is none. */
+  public MetricsServer metricsServer() {
+    return metricsServer;
   }
 
   public CacheMetrics metrics() {
@@ -290,6 +336,9 @@ public final class CacheApplication implements AutoCloseable {
     }
     server.close(drain);
     upstream.close();
+    if (metricsServer != null) {
+      metricsServer.close();
+    }
     loops.close();
     admin.close();
     stopThreads();

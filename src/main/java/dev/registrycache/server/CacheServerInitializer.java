@@ -1,7 +1,6 @@
 package dev.registrycache.server;
 
 import dev.registrycache.config.ClientLimits;
-import dev.registrycache.metrics.CacheMetrics;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -48,22 +47,23 @@ final class CacheServerInitializer extends ChannelInitializer<SocketChannel> {
     p.addLast(HEADER_TIMEOUT, new HeaderTimeout(clients.headerTimeout(), cache.metrics()));
     // an answer counts as progressing while the client takes its bytes, however slowly
     p.addLast(IDLE, new IdleStateHandler(true, 0, 0, clients.sendTimeout().toMillis(), TimeUnit.MILLISECONDS));
-    p.addLast(IDLE_CLOSER, new IdleCloser(cache.metrics()));
+    p.addLast(IDLE_CLOSER, new IdleCloser(() -> cache.metrics().connectionClosed("send-timeout")));
     p.addLast(HANDLER, new RegistryRequestHandler(cache, peers));
   }
 
   /** Closes connections whose answer made no progress, and that sent nothing, for the send timeout. */
   static final class IdleCloser extends ChannelDuplexHandler {
-    private final CacheMetrics metrics;
+    private final Runnable onClose;
 
-    IdleCloser(CacheMetrics metrics) {
-      this.metrics = metrics;
+    /** @param onClose what to count when an idle connection is closed */
+    IdleCloser(Runnable onClose) {
+      this.onClose = onClose;
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
       if (evt instanceof IdleStateEvent) {
-        metrics.connectionClosed("send-timeout");
+        onClose.run();
         ctx.close();
       } else {
         super.userEventTriggered(ctx, evt);

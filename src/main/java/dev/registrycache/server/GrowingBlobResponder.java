@@ -3,6 +3,7 @@ package dev.registrycache.server;
 import dev.registrycache.cache.InFlightBlob;
 import dev.registrycache.metrics.CacheMetrics;
 import dev.registrycache.oci.ByteRange;
+import dev.registrycache.oci.ErrorCode;
 import dev.registrycache.oci.OciError;
 import dev.registrycache.oci.OciException;
 import io.netty.buffer.Unpooled;
@@ -12,6 +13,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -74,7 +76,7 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
   public void cut() {
     ctx.executor().execute(() -> {
       if (!finished) {
-        failed(new OciError(dev.registrycache.oci.ErrorCode.UNAVAILABLE, 503, "too slow a reader"));
+        failed(new OciError(ErrorCode.UNAVAILABLE, 503, "too slow a reader"));
       }
     });
   }
@@ -128,9 +130,9 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
         count = Math.min(visible, fileEnd) - at;
         piece = new SharedFileRegion(file, at, count);
       } else {
-        java.nio.ByteBuffer relayed = blob.relayedBytes(at, visible - at);
+        ByteBuffer relayed = blob.relayedBytes(at, visible - at);
         if (relayed == null) {
-          failed(new OciError(dev.registrycache.oci.ErrorCode.UNAVAILABLE, 503, "lost track of " + blob.digest()));
+          failed(new OciError(ErrorCode.UNAVAILABLE, 503, "lost track of " + blob.digest()));
           return;
         }
         count = relayed.remaining();
@@ -145,7 +147,7 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
         }
         position = at + count;
         ex.bytes += count;
-        metrics.bytesServed("upstream", count);
+        metrics.bytesServed(ex.registry, "upstream", count);
         blob.readerAt(this, position);
         pump();
       });

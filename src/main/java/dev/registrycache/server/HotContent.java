@@ -1,6 +1,7 @@
 package dev.registrycache.server;
 
 import dev.registrycache.oci.Digest;
+import dev.registrycache.store.CorruptBlobException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import dev.registrycache.store.CorruptBlobException;
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;

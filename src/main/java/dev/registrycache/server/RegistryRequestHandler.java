@@ -238,7 +238,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     if (ex.head) {
       BlobIndex.Entry e = cache.blobs().peekStored(d.digest());
       if (e == null) {
-        cache.metrics().lookup("blob", "head-miss");
+        cache.metrics().lookup(reg.name(), "blob", "head-miss");
         HeadBlob.answer(cache, reg, d).whenComplete((r, err) -> onLoop(() -> answer(ex, r, err)));
         return;
       }
@@ -256,11 +256,11 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
       cache.metrics().peerRequest("served");
     }
     if (lookup instanceof BlobService.Hit hit) {
-      cache.metrics().lookup("blob", "hit");
+      cache.metrics().lookup(reg.name(), "blob", "hit");
       ex.source = "hit";
       sender.send(ex, hit.entry(), d);
     } else if (lookup instanceof BlobService.Fetching f) {
-      cache.metrics().lookup("blob", f.joined() ? "join" : "miss");
+      cache.metrics().lookup(reg.name(), "blob", f.joined() ? "join" : "miss");
       ex.source = f.joined() ? "join" : "miss";
       streaming = new GrowingBlobResponder(ctx, ex, f.blob(),
           ex.request.headers().get(HttpHeaderNames.RANGE), cache.metrics(), cache.disk(), this::streamDone);

@@ -101,7 +101,7 @@ final class StoredBlobSender {
     e.release();
     ex.status = 200;
     ex.bytes = e.size();
-    cache.metrics().bytesServed("cache", e.size());
+    cache.metrics().bytesServed(ex.registry, "cache", e.size());
     FullHttpResponse r = Responses.full(HttpResponseStatus.OK, Responses.OCTET_STREAM, body, e.size());
     RegistryRequestHandler.blobHeaders(r.headers(), BlobHeaderValues.of(e), null);
     handler.complete(ex, ctx.writeAndFlush(r));
@@ -216,7 +216,7 @@ final class StoredBlobSender {
     long start = range == null ? 0 : range.start();
     long len = range == null ? e.size() : range.length();
     ex.bytes = len;
-    cache.metrics().bytesServed("cache", len);
+    cache.metrics().bytesServed(ex.registry, "cache", len);
     boolean cork = len >= CORK_THRESHOLD && Cork.set(ctx.channel(), true);
     if (len > 0) {
       ctx.write(file.region(start, len)); // releases the file once written

@@ -1,8 +1,10 @@
 package dev.registrycache.store;
 
+import dev.registrycache.oci.Digest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 
 /**
  * Writes one blob to a temp file, hashing as it goes. {@link #commit()} verifies the digest,
@@ -52,8 +54,8 @@ public interface BlobWriter extends AutoCloseable {
   }
 
   /** A writer with no file: it only hashes, to check a blob that is passed on without being stored. */
-  static BlobWriter unstored(dev.registrycache.oci.Digest digest) {
-    java.security.MessageDigest md = digest.newMessageDigest();
+  static BlobWriter unstored(Digest digest) {
+    MessageDigest md = digest.newMessageDigest();
     return new BlobWriter() {
       @Override
       public Path tempPath() {
@@ -78,7 +80,7 @@ public interface BlobWriter extends AutoCloseable {
       @Override
       public boolean digestMatches() {
         try {
-          return digest.matches((java.security.MessageDigest) md.clone());
+          return digest.matches((MessageDigest) md.clone());
         } catch (CloneNotSupportedException e) {
           throw new IllegalStateException(e);
         }

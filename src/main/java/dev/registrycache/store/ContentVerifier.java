@@ -1,5 +1,6 @@
 package dev.registrycache.store;
 
+import dev.registrycache.oci.Digest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -44,7 +45,7 @@ public final class ContentVerifier {
 
   private final BlobIndex index;
   private final Executor hashing;
-  private final ConcurrentHashMap<dev.registrycache.oci.Digest, CompletableFuture<Boolean>> running =
+  private final ConcurrentHashMap<Digest, CompletableFuture<Boolean>> running =
       new ConcurrentHashMap<>();
   private final AtomicLong hashedBytes = new AtomicLong();
 
@@ -95,7 +96,7 @@ public final class ContentVerifier {
     if (e.verified()) {
       return CompletableFuture.completedFuture(true);
     }
-    dev.registrycache.oci.Digest d = e.blob().digest();
+    Digest d = e.blob().digest();
     CompletableFuture<Boolean> mine = new CompletableFuture<>();
     CompletableFuture<Boolean> other = running.putIfAbsent(d, mine);
     if (other != null) {

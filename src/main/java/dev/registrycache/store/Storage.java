@@ -89,14 +89,6 @@ public final class Storage {
     return health;
   }
 
-  public long maxBytes() {
-    return maxBytes;
-  }
-
-  public long minFreeBytes() {
-    return minFreeBytes;
-  }
-
   /** The file system's size and usable bytes; null when it cannot be asked. */
   public DiskUsage diskUsage() {
     try {

@@ -18,7 +18,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /** TLS for one upstream: the JVM's trusted CAs plus a private CA bundle, or (on request) no checks. */
-final class UpstreamTls {
+public final class UpstreamTls {
   private UpstreamTls() {}
 
   /**
@@ -26,7 +26,7 @@ final class UpstreamTls {
    *     JVM's, or null
    * @param insecureSkipVerify accept any certificate for any name (test registries only)
    */
-  static SSLContext context(String caFile, boolean insecureSkipVerify) throws IOException, GeneralSecurityException {
+  public static SSLContext context(String caFile, boolean insecureSkipVerify) throws IOException, GeneralSecurityException {
     SSLContext ctx = SSLContext.getInstance("TLS");
     if (insecureSkipVerify) {
       ctx.init(null, new TrustManager[] {new TrustAll()}, null);

@@ -134,6 +134,70 @@ class ChartTest {
     // the pre-delete uninstall hook runs on a real kubelet node in NodeE2EIT
   }
 
+  /**
+   * Prometheus's side: a PodMonitor for the caches' metrics port (https, the reader's token), the
+   * operator's ServiceMonitor with the same token, the rules of files/rules.yaml unchanged in a
+   * PrometheusRule, and the RBAC: reading /metrics for the reader only, token reviews for the
+   * cache pods' ServiceAccount only; plain when told, with none of that.
+   */
+  @Test
+  void monitoringBlocksAndTheirRights() throws Exception {
+    List<ObjectNode> objs = objects(Map.of("podMonitor.enabled", true, "serviceMonitor.enabled", true,
+        "prometheusRule.enabled", true, "cacheMetrics.reader.subjects[0].kind", "ServiceAccount",
+        "cacheMetrics.reader.subjects[0].name", "prometheus-k8s", "cacheMetrics.reader.subjects[0].namespace", "monitoring"));
+    ObjectNode pm = find(objs, "PodMonitor", "registry-cache-caches");
+    JsonNode ep = pm.path("spec").path("podMetricsEndpoints").get(0);
+    assertEquals("metrics", ep.path("port").asText());
+    assertEquals("https", ep.path("scheme").asText());
+    assertTrue(ep.path("tlsConfig").path("insecureSkipVerify").asBoolean());
+    assertEquals("registry-cache-metrics-reader-token", ep.path("authorization").path("credentials").path("name").asText());
+    assertEquals("node-cache", pm.path("spec").path("selector").path("matchLabels").path("app.kubernetes.io/component")
+        .asText());
+    assertTrue(ep.path("relabelings").toString().contains("\"targetLabel\":\"node\""), ep.toString());
+    ObjectNode sm = find(objs, "ServiceMonitor", "registry-cache");
+    assertEquals("registry-cache-metrics-reader-token", sm.path("spec").path("endpoints").get(0).path("authorization")
+        .path("credentials").path("name").asText());
+    ObjectNode token = find(objs, "Secret", "registry-cache-metrics-reader-token");
+    assertEquals("kubernetes.io/service-account-token", token.path("type").asText());
+    assertEquals("registry-cache-metrics-reader",
+        token.path("metadata").path("annotations").path("kubernetes.io/service-account.name").asText());
+
+    ObjectNode rule = find(objs, "PrometheusRule", "registry-cache");
+    JsonNode file = new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+        .readTree(ChartRendering.CHART.resolve("files/rules.yaml").toFile());
+    assertEquals(file.path("groups"), rule.path("spec").path("groups"), "the rules file, unchanged");
+
+    ObjectNode reader = find(objs, "ClusterRole", "registry-cache-metrics-reader");
+    assertEquals("[{\"nonResourceURLs\":[\"/metrics\"],\"verbs\":[\"get\"]}]", reader.path("rules").toString());
+    ObjectNode readers = find(objs, "ClusterRoleBinding", "registry-cache-metrics-reader");
+    assertEquals(List.of("registry-cache-metrics-reader", "prometheus-k8s"), names(readers.path("subjects")));
+    ObjectNode auth = find(objs, "ClusterRoleBinding", "registry-cache-node-metrics-auth");
+    assertEquals(List.of("registry-cache-node"), names(auth.path("subjects")), "exactly the cache pods' ServiceAccount");
+    assertTrue(find(objs, "ClusterRole", "registry-cache-node-metrics-auth").path("rules").toString()
+        .contains("tokenreviews"));
+    ObjectNode role = find(objs, "Role", "registry-cache");
+    assertTrue(role.path("rules").toString().contains("\"resourceNames\":[\"registry-cache-metrics-reader\"]"),
+        "the operator may ask for the reader's tokens only: " + role.path("rules"));
+    JsonNode operator = find(objs, "Deployment", "registry-cache").path("spec").path("template").path("spec")
+        .path("containers").get(0);
+    assertEquals("true", env(operator, "REGISTRY_CACHE_METRICS_SECURE"));
+    assertEquals("registry-cache-metrics-reader", env(operator, "REGISTRY_CACHE_METRICS_READER"));
+
+    List<ObjectNode> plain = objects(Map.of("podMonitor.enabled", true, "cacheMetrics.secure", false));
+    JsonNode plainEp = find(plain, "PodMonitor", "registry-cache-caches").path("spec").path("podMetricsEndpoints").get(0);
+    assertTrue(plainEp.path("scheme").isMissingNode() && plainEp.path("authorization").isMissingNode(), plainEp.toString());
+    assertTrue(plain.stream().noneMatch(o -> o.path("metadata").path("name").asText().endsWith("-node-metrics-auth")
+        || o.path("kind").asText().equals("Secret")), "no token reviews, no token Secret when plain");
+    assertEquals("false", env(find(plain, "Deployment", "registry-cache").path("spec").path("template").path("spec")
+        .path("containers").get(0), "REGISTRY_CACHE_METRICS_SECURE"));
+  }
+
+  private static List<String> names(JsonNode subjects) {
+    List<String> out = new ArrayList<>();
+    subjects.forEach(s -> out.add(s.path("name").asText()));
+    return out;
+  }
+
   @Test
   void theValuesSchemaRefusesNonsense() {
     RuntimeException e = assertThrows(RuntimeException.class,

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Passwords, the Basic credentials made of them, tokens and pre-signed URL signatures never
- * appear in a log line or in an error a client gets, whatever the auth flow and however it fails.
+ * appear in a log line, in an error a client gets or in a metric (names, labels, values),
+ * whatever the auth flow and however it fails.
  */
 class NoSecretsInLogsTest extends CacheTestBase {
   private static final String REPO = "library/app";
@@ -75,6 +76,7 @@ class NoSecretsInLogsTest extends CacheTestBase {
       String layer = artifacts.blob("prod/pause", TestContent.random(2000, 64));
       k8s.behave(blobPath("pause", layer), UpstreamBehavior.redirect(artifacts.url() + blobPath("prod/pause", layer)));
       answers.add(expect(200, client.get("/v2/pause/blobs/" + layer + "?ns=registry.k8s.io")));
+      answers.add(exposition(cache));
       logged = capture.text();
     }
 
@@ -110,6 +112,8 @@ class NoSecretsInLogsTest extends CacheTestBase {
       CacheApplication withUrl = start(setup().registry("docker.io", plain.url())
           .proxy(new dev.registrycache.config.UpstreamProxy(urlWithLogin, urlWithLogin, null)));
       answers.add(expect(503, new CacheClient(withUrl.address()).get("/v2/" + REPO + "/blobs/" + other)));
+      answers.add(exposition(cache));
+      answers.add(exposition(withUrl));
       logged = capture.text();
     }
     assertTrue(proxy.authorizations().contains("Basic " + basic("squid", FILE_PASSWORD)), "the login was sent");
@@ -119,6 +123,13 @@ class NoSecretsInLogsTest extends CacheTestBase {
         basic("squid", PASSWORD), "Basic "}) {
       assertFalse(everything.contains(secret), secret + " appears in:\n" + everything);
     }
+  }
+
+  /** Everything /metrics serves. */
+  private static String exposition(CacheApplication cache) {
+    String text = ((io.micrometer.prometheusmetrics.PrometheusMeterRegistry) cache.metrics().registry()).scrape();
+    assertTrue(text.contains("registry_cache_upstream_request_duration_seconds_count"), text);
+    return text;
   }
 
   private static String expect(int status, HttpResponse<byte[]> r) {

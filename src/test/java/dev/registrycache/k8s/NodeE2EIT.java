@@ -75,7 +75,7 @@ class NodeE2EIT {
         .findFirst().orElse(0);
   }
 
-  private static String ctr(String... args) throws Exception {
+  static String ctr(String... args) throws Exception {
     List<String> cmd = new java.util.ArrayList<>(List.of("ctr", "-a", CTR_SOCK, "-n", "k8s.io"));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -93,11 +93,11 @@ class NodeE2EIT {
    * tag and its digest) and with their blobs, so that kubelet really pulls them again.
    * Returns how many names went.
    */
-  private static int removeTestImages() throws Exception {
+  static int removeTestImages() throws Exception {
     return removeImages("docker.io/library/e2e-", "quay.io/library/e2e-");
   }
 
-  private static int removeImages(String... prefixes) throws Exception {
+  static int removeImages(String... prefixes) throws Exception {
     List<String> refs = ctr("images", "ls", "-q").lines()
         .filter(r -> Stream.of(prefixes).anyMatch(r::startsWith)).toList();
     if (!refs.isEmpty()) {
@@ -117,7 +117,7 @@ class NodeE2EIT {
     return refs.size();
   }
 
-  private Pod runPod(KubernetesClient k, String name, String image) {
+  static Pod runPod(KubernetesClient k, String name, String image) {
     k.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName(name)
         .withLabels(Map.of("e2e", "node")).endMetadata()
         .withNewSpec().withRestartPolicy("Never").addNewContainer().withName("c").withImage(image)
@@ -178,12 +178,12 @@ class NodeE2EIT {
       "E2E_UPSTREAM_PORT", "15040", "E2E_UPSTREAM_BASIC_PORT", "15041", "E2E_UPSTREAM_TOKEN_PORT", "15042",
       "E2E_TOKEN_SERVER_PORT", "15043");
 
-  private static void startUpstreams() throws Exception {
+  static void startUpstreams() throws Exception {
     shell(Map.of(), "start-upstream.sh", "--auth");
     shell(Map.of(), "make-images.sh", "127.0.0.1:15040", "127.0.0.1:15041=e2e:e2e-password");
   }
 
-  private static void shell(Map<String, String> extra, String script, String... args) throws Exception {
+  static void shell(Map<String, String> extra, String script, String... args) throws Exception {
     List<String> cmd = new java.util.ArrayList<>(List.of("bash", Path.of("../shared/e2e", script).toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -261,7 +261,7 @@ class NodeE2EIT {
       await("pods gone", LONG, () -> k.pods().inNamespace("default").list().getItems().stream()
           .noneMatch(p -> p.getMetadata().getName().startsWith("e2e-")));
       assertTrue(removeTestImages() >= 3, "the first pulls left images in containerd");
-      double hitsBefore = metric(m1, "registry_cache_lookups_total{kind=\"blob\",result=\"hit\"}");
+      double hitsBefore = metric(m1, "registry_cache_lookups_total{kind=\"blob\",registry=\"docker.io\",result=\"hit\"}");
       long t1 = System.nanoTime();
       runPod(k, "e2e-small2", "docker.io/library/e2e-small:v1");
       System.out.printf("second pull of e2e-small (from the node's cache): %.2f s%n", (System.nanoTime() - t1) / 1e9);
@@ -271,7 +271,7 @@ class NodeE2EIT {
       double fetched2 = metric(m2, "registry_cache_upstream_fetched_bytes_total{registry=\"docker.io\"}")
           + metric(m2, "registry_cache_upstream_fetched_bytes_total{registry=\"quay.io\"}");
       assertEquals(fetched, fetched2, "the second pulls fetched no blob bytes upstream");
-      assertTrue(metric(m2, "registry_cache_lookups_total{kind=\"blob\",result=\"hit\"}") > hitsBefore,
+      assertTrue(metric(m2, "registry_cache_lookups_total{kind=\"blob\",registry=\"docker.io\",result=\"hit\"}") > hitsBefore,
           "the second pulls were blob hits: " + m2);
       String rss = Files.readString(Path.of("/proc/" + cachePid() + "/status")).lines()
           .filter(l -> l.startsWith("VmRSS")).findFirst().orElse("?");

@@ -35,6 +35,32 @@ class DaemonSetModelTest {
     return pod.getVolumes().stream().filter(v -> v.getName().equals(name)).findFirst().orElse(null);
   }
 
+  /**
+   * /metrics for Prometheus on the node's address (the pod IP from the downward API), on a port
+   * of its own with a host port, secure unless the operator is installed plain; the loopback
+   * admin port as before.
+   */
+  @Test
+  void metricsOnTheNodesAddressOnAPortOfTheirOwn() {
+    RegistryCacheSpec spec = new RegistryCacheSpec();
+    spec.metricsPort = 9443;
+    Container c = ds(spec, Map.of()).getSpec().getTemplate().getSpec().getContainers().get(0);
+    EnvVar ip = c.getEnv().stream().filter(e -> e.getName().equals(DaemonSetModel.POD_IP)).findFirst().orElseThrow();
+    assertEquals("status.podIP", ip.getValueFrom().getFieldRef().getFieldPath());
+    assertEquals("$(" + DaemonSetModel.POD_IP + "):9443", env(c, "REGISTRY_CACHE_METRICS_LISTEN"));
+    assertTrue(c.getEnv().indexOf(ip) < c.getEnv().indexOf(c.getEnv().stream()
+        .filter(e -> e.getName().equals("REGISTRY_CACHE_METRICS_LISTEN")).findFirst().orElseThrow()),
+        "defined before it is referred to, or kubelet leaves $(...) as it is");
+    assertEquals("true", env(c, "REGISTRY_CACHE_METRICS_SECURE"));
+    var port = c.getPorts().stream().filter(p -> p.getName().equals(ResourceNames.METRICS_PORT)).findFirst().orElseThrow();
+    assertEquals(9443, port.getContainerPort());
+    assertEquals(9443, port.getHostPort());
+    assertEquals(5001, c.getReadinessProbe().getHttpGet().getPort().getIntVal(), "probes stay on the loopback admin port");
+    Container plain = DaemonSetModel.desired(Specs.cache("main", spec), Specs.SETTINGS.withMetricsSecure(false),
+        CacheConfigModel.of(spec, Map.of())).getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertEquals("false", env(plain, "REGISTRY_CACHE_METRICS_SECURE"));
+  }
+
   @Test
   void defaultsForAStockCluster() {
     DaemonSet ds = ds(new RegistryCacheSpec(), Map.of());

@@ -34,6 +34,9 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.registrycache.operator.statistics.CacheStatisticsGatherer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
  * The operator (JOSDK, the reconciler and its dependents) against the Fabric8 mock API server in
@@ -52,13 +55,15 @@ class RegistryCacheReconcilerTest {
   KubernetesMockServer server;
   private KubernetesClient operatorClient;
   private Operator operator;
+  private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
   @BeforeEach
   void start() {
     // as the command does: the client's namespace is the operator's, where the dependents' informers watch
     operatorClient = new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder(client.getConfiguration()).withNamespace(NS).build()).build();
-    operator = RegistryCacheOperator.create(operatorClient, Specs.SETTINGS, null, o -> o
+    operator = RegistryCacheOperator.create(operatorClient, Specs.SETTINGS, null, metrics,
+        CacheStatisticsGatherer.NONE, o -> o
         .withCloseClientOnStop(false)
         .withSSABasedCreateUpdateMatchForDependentResources(false)
         .withUseSSAToPatchPrimaryResource(false)
@@ -227,6 +232,30 @@ class RegistryCacheReconcilerTest {
     }
   }
 
+  /**
+   * The operator's /metrics: JOSDK's reconciliations (started, succeeded, failed, their
+   * durations) and, per RegistryCache, the nodes it selects and that cache, gone with it.
+   */
+  @Test
+  void reconciliationsAndNodesAreOnTheOperatorsMetrics() {
+    create("main", new RegistryCacheSpec());
+    await("DaemonSet", () -> daemonSet("main"));
+    String text = await("reconciliations counted", () -> {
+      String t = metrics.scrape();
+      return t.contains("operator_sdk_reconciliations_success_total") ? t : null;
+    });
+    assertTrue(text.contains("operator_sdk_reconciliations_started_total"), text);
+    assertTrue(text.contains("operator_sdk_controllers_execution_reconcile_seconds_count"), text);
+    assertTrue(text.contains("registry_cache_operator_nodes_selected{registrycache=\"main\"} 0.0"), text);
+    assertTrue(text.contains("registry_cache_operator_nodes_caching{registrycache=\"main\"} 0.0"), text);
+    create("other", new RegistryCacheSpec());
+    client.resources(RegistryCache.class).withName("main").delete();
+    await("the gauges of a deleted RegistryCache go", () -> {
+      String t = metrics.scrape();
+      return t.contains("registrycache=\"other\"") && !t.contains("registrycache=\"main\"");
+    });
+  }
+
   @Test
   void aSpecTheApiServerWouldRefuseLaterIsRefusedUpFront() {
     RegistryCacheSpec spec = new RegistryCacheSpec();
@@ -239,6 +268,11 @@ class RegistryCacheReconcilerTest {
     etc.storage.hostPath = "/etc/cache";
     create("etc", etc);
     assertTrue(awaitCondition("etc", Conditions.DEGRADED, Conditions.INVALID_SPEC).getMessage().contains("/etc"));
+    RegistryCacheSpec metricsOnTheRegistryPort = new RegistryCacheSpec();
+    metricsOnTheRegistryPort.metricsPort = metricsOnTheRegistryPort.port;
+    create("metrics", metricsOnTheRegistryPort);
+    assertTrue(awaitCondition("metrics", Conditions.DEGRADED, Conditions.INVALID_SPEC).getMessage()
+        .contains("metricsPort 5000 is also port"));
     create("a".repeat(64), new RegistryCacheSpec());
     assertTrue(awaitCondition("a".repeat(64), Conditions.DEGRADED, Conditions.INVALID_SPEC).getMessage()
         .contains("64 characters"));

@@ -69,7 +69,8 @@ class TransportFailuresTest {
         message(new HttpTimeoutException("request timed out"), PROXY));
     assertEquals("quay.io: the proxy proxy.corp:3128 did not open a tunnel to cdn.example (it answered 403)",
         message(new ProxyTunnelRefused(403), PROXY));
-    assertEquals("quay.io: the proxy proxy.corp:3128 asks for credentials (407): none configured, or refused (upstreamProxy username and passwordFile)",
+    assertEquals("quay.io: the proxy proxy.corp:3128 asks for credentials (407): none configured, or refused "
+        + "(upstreamProxy username and passwordFile)",
         message(new ProxyTunnelRefused(407), PROXY));
     assertEquals("quay.io: connection to cdn.example failed: EOF reached while reading",
         message(new IOException("java.io.EOFException: EOF reached while reading"), null));

@@ -26,6 +26,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
     getDescription = "registries mirrored")
 @AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason",
     type = AdditionalPrinterColumn.Type.STRING, getDescription = "why the cache is (not) ready")
+@AdditionalPrinterColumn(name = "Hit(1h)", jsonPath = ".status.statistics.blobHitRatio",
+    type = AdditionalPrinterColumn.Type.STRING,
+    getDescription = "blob requests answered from the nodes' disks in the last hour, from the caches' counters")
+@AdditionalPrinterColumn(name = "Served(1h)", jsonPath = ".status.statistics.servedFromCache",
+    type = AdditionalPrinterColumn.Type.STRING, getDescription = "blob bytes sent from the nodes' disks in the last hour")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 @AdditionalPrinterColumn(name = "Message", jsonPath = ".status.conditions[?(@.type==\"Ready\")].message",
     type = AdditionalPrinterColumn.Type.STRING, priority = 1,

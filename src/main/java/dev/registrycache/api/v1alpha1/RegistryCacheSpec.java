@@ -35,6 +35,14 @@ public class RegistryCacheSpec {
   @Default("5001")
   public Integer adminPort = 5001;
 
+  @JsonPropertyDescription("Port of the cache's /metrics on each node's address (the pod IP under hostNetwork), "
+      + "for Prometheus: HTTPS with a bearer token the API server authorizes for GET /metrics, unless the operator "
+      + "is installed to serve it plain. Must differ from port and adminPort.")
+  @Min(1)
+  @Max(65535)
+  @Default("5002")
+  public Integer metricsPort = 5002;
+
   @JsonPropertyDescription("The caches of the nodes asking each other, so that the cluster fetches each blob from "
       + "upstream once.")
   public PeersSpec peers = new PeersSpec();

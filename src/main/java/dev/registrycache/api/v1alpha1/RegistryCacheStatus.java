@@ -39,6 +39,10 @@ public class RegistryCacheStatus {
   @JsonPropertyDescription("How many nodes do not cache (selected, or left out for their architecture).")
   public Integer nodesNotCachingCount;
 
+  @JsonPropertyDescription("Blob hit ratio and bytes served from the nodes' disks over the last hour, from the "
+      + "caches' own counters (kubectl get shows both; describe shows them per registry and the worst nodes).")
+  public CacheStatistics statistics;
+
   @Override
   public boolean equals(Object o) {
     return o instanceof RegistryCacheStatus s && Objects.equals(observedGeneration, s.observedGeneration)
@@ -46,7 +50,7 @@ public class RegistryCacheStatus {
         && Objects.equals(updatedNodes, s.updatedNodes) && Objects.equals(ready, s.ready)
         && Objects.equals(registries, s.registries) && Objects.equals(conditions, s.conditions)
         && Objects.equals(nodesNotCaching, s.nodesNotCaching)
-        && Objects.equals(nodesNotCachingCount, s.nodesNotCachingCount);
+        && Objects.equals(nodesNotCachingCount, s.nodesNotCachingCount) && Objects.equals(statistics, s.statistics);
   }
 
   @Override
