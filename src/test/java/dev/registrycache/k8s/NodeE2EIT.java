@@ -277,6 +277,7 @@ class NodeE2EIT {
           .filter(l -> l.startsWith("VmRSS")).findFirst().orElse("?");
       System.out.println("cache pod " + rss);
       comparePullTimes(fetched2);
+      thePeersAreFoundThroughTheApiServerAndOnlyTheyGetIn(k);
       aRotatedPasswordReachesTheCacheWithoutARestart(k);
       aRolloutThatCannotRunIsInTheStatus(k);
 
@@ -363,6 +364,93 @@ class NodeE2EIT {
     assertEquals(pod.getMetadata().getUid(), after.getMetadata().getUid(), "the same pod: no restart");
     assertEquals(0, after.getStatus().getContainerStatuses().get(0).getRestartCount(), "no container restart");
     assertEquals(template, after.getMetadata().getLabels().get("controller-revision-hash"), "the same template");
+  }
+
+  /**
+   * The peer endpoint on the node's address (127.0.0.1 under hostNetwork here): refused without the
+   * token the operator keeps in the credentials Secret, a stored blob with it, blobs only. The caches
+   * find each other through the API server: the EndpointSlice controller lists this cache pod in
+   * the peers Service's slice, which the cache watches with its node role, so it knows itself; a
+   * second ready endpoint in a slice of that Service (a node this one-node cluster cannot have, at
+   * an address where no cache listens) is a peer too, and a blob it owns is still served, from
+   * upstream, with the peer counted unreachable. Gone from the slices, it is forgotten.
+   */
+  private void thePeersAreFoundThroughTheApiServerAndOnlyTheyGetIn(KubernetesClient k) throws Exception {
+    await("the cache knows itself from the EndpointSlice", LONG, () -> metric(metrics(), "registry_cache_peers") == 1);
+    String service = "registry-cache-kit-peers";
+    assertEquals("None", k.services().inNamespace(NS).withName(service).get().getSpec().getClusterIP());
+    String token = new String(java.util.Base64.getDecoder().decode(k.secrets().inNamespace(NS)
+        .withName("registry-cache-kit-credentials").get().getData().get("peer.token")), StandardCharsets.UTF_8);
+    byte[] stored = java.util.Arrays.copyOf(("peer check " + System.nanoTime()).getBytes(StandardCharsets.UTF_8), 300_000);
+    String digest = pushBlob("library/e2e-peer", stored);
+    String viaCache = "http://127.0.0.1:5000/v2/library/e2e-peer/blobs/" + digest + "?ns=docker.io";
+    assertEquals(200, send(viaCache, Map.of()).statusCode(), "stored through the node's cache");
+
+    String peerUrl = "http://127.0.0.1:5003/v2/docker.io/library/e2e-peer/blobs/" + digest;
+    HttpResponse<byte[]> anonymous = send(peerUrl, Map.of());
+    assertEquals(401, anonymous.statusCode(), "no token, no blob");
+    assertTrue(anonymous.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
+    assertEquals(401, send(peerUrl, Map.of("Authorization", "Bearer " + token + "x")).statusCode(), "a wrong token");
+    HttpResponse<byte[]> peer = send(peerUrl, Map.of("Authorization", "Bearer " + token));
+    assertEquals(200, peer.statusCode());
+    assertTrue(java.util.Arrays.equals(stored, peer.body()), "the stored blob, byte for byte");
+    assertEquals(405, send("http://127.0.0.1:5003/v2/docker.io/library/e2e-small/manifests/v1",
+        Map.of("Authorization", "Bearer " + token)).statusCode(), "blobs only");
+
+    var slice = new io.fabric8.kubernetes.api.model.discovery.v1beta1.EndpointSliceBuilder().withNewMetadata()
+        .withName(service + "-other-node").withNamespace(NS)
+        .withLabels(Map.of("kubernetes.io/service-name", service, "endpointslice.kubernetes.io/managed-by", "e2e"))
+        .endMetadata().withAddressType("IPv4")
+        .addNewEndpoint().withAddresses("127.0.0.9").withNewConditions().withReady(true).endConditions()
+        .withTopology(Map.of("kubernetes.io/hostname", "kit-node-2")).endEndpoint()
+        .addNewPort().withName("peer").withPort(5003).withProtocol("TCP").endPort().build();
+    k.discovery().v1beta1().endpointSlices().inNamespace(NS).resource(slice).create();
+    await("a second peer from its EndpointSlice", LONG, () -> metric(metrics(), "registry_cache_peers") == 2);
+    var peers = List.of(new dev.registrycache.peer.Peer("kit-node", "127.0.0.1", 5003, null),
+        new dev.registrycache.peer.Peer("kit-node-2", "127.0.0.9", 5003, null));
+    byte[] owned = null;
+    String ownedDigest = null;
+    for (int i = 0; i < 64 && owned == null; i++) {
+      byte[] candidate = java.util.Arrays.copyOf(("peer owned " + i + " " + System.nanoTime())
+          .getBytes(StandardCharsets.UTF_8), 200_000);
+      String d = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(candidate));
+      if (dev.registrycache.peer.Rendezvous.owner(d, peers).orElseThrow().name().equals("kit-node-2")) {
+        owned = candidate;
+        ownedDigest = d;
+      }
+    }
+    assertTrue(owned != null, "one blob in 64 owned by the other node");
+    assertEquals(ownedDigest, pushBlob("library/e2e-peer", owned));
+    double unreachable = metric(metrics(), "registry_cache_peer_fetches_total{result=\"unreachable\"}");
+    HttpResponse<byte[]> failedOver = send("http://127.0.0.1:5000/v2/library/e2e-peer/blobs/" + ownedDigest
+        + "?ns=docker.io", Map.of());
+    assertEquals(200, failedOver.statusCode());
+    assertTrue(java.util.Arrays.equals(owned, failedOver.body()), "served from upstream instead");
+    assertEquals(unreachable + 1, metric(metrics(), "registry_cache_peer_fetches_total{result=\"unreachable\"}"),
+        "the owner was tried first and counted unreachable");
+    k.discovery().v1beta1().endpointSlices().inNamespace(NS).withName(service + "-other-node").delete();
+    await("the other node forgotten", LONG, () -> metric(metrics(), "registry_cache_peers") == 1);
+  }
+
+  private HttpResponse<byte[]> send(String url, Map<String, String> headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
+    headers.forEach(b::header);
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /** Uploads a blob to the docker.io upstream (a distribution registry) in two requests; returns its digest. */
+  private String pushBlob(String repository, byte[] bytes) throws Exception {
+    String digest = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    HttpResponse<String> started = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:15040/v2/" + repository
+        + "/blobs/uploads/")).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(202, started.statusCode(), started.body());
+    URI location = URI.create("http://127.0.0.1:15040/").resolve(started.headers().firstValue("Location").orElseThrow());
+    String put = location + (location.getQuery() == null ? "?" : "&") + "digest=" + digest;
+    HttpResponse<String> done = http.send(HttpRequest.newBuilder(URI.create(put)).header("Content-Type",
+        "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, done.statusCode(), done.body());
+    return digest;
   }
 
   private String get(String url) {

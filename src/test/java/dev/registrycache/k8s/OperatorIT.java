@@ -304,6 +304,16 @@ class OperatorIT {
     assertFalse(config.contains("s3cret"), "no password in the ConfigMap");
     Secret copy = admin.secrets().inNamespace(NS).withName("registry-cache-it-credentials").get();
     assertEquals("s3cret-1", new String(Base64.getDecoder().decode(copy.getData().get("registry-1.password"))));
+    // the peers: a token of their own in the same Secret, a headless Service selecting the cache pods
+    String peerToken = new String(Base64.getDecoder().decode(copy.getData().get("peer.token")));
+    assertTrue(peerToken.length() >= 40, "a long random token: " + peerToken.length());
+    assertFalse(config.contains(peerToken), "the token only in the Secret");
+    io.fabric8.kubernetes.api.model.Service peers = admin.services().inNamespace(NS).withName("registry-cache-it-peers")
+        .get();
+    assertEquals("None", peers.getSpec().getClusterIP());
+    assertEquals(ds.getSpec().getSelector().getMatchLabels(), peers.getSpec().getSelector());
+    assertEquals(5003, peers.getSpec().getPorts().get(0).getPort());
+    assertEquals(rc.getMetadata().getUid(), peers.getMetadata().getOwnerReferences().get(0).getUid());
 
     Condition ready = await("status from the DaemonSet controller", SETTLE, () -> {
       Condition c = condition("it", "Ready");
