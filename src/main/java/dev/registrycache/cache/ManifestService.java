@@ -12,6 +12,7 @@ import dev.registrycache.oci.ManifestDocument;
 import dev.registrycache.oci.MediaTypes;
 import dev.registrycache.oci.OciError;
 import dev.registrycache.oci.OciException;
+import dev.registrycache.peer.Peers;
 import dev.registrycache.store.DigestMismatchException;
 import dev.registrycache.store.LruMap;
 import dev.registrycache.store.ManifestStore;
@@ -54,7 +55,7 @@ public final class ManifestService {
   private final CacheConfig config;
   private final ManifestStore manifests;
   private final TagStore tags;
-  private final UpstreamClient upstream;
+  private final ManifestSource source;
   private final CacheMetrics metrics;
   private final Executor background;
   private final StorageHealth health;
@@ -70,7 +71,7 @@ public final class ManifestService {
     this.config = config;
     this.manifests = manifests;
     this.tags = tags;
-    this.upstream = upstream;
+    this.source = new ManifestSource(upstream, metrics);
     this.metrics = metrics;
     this.background = background;
     this.health = health;
@@ -87,7 +88,18 @@ public final class ManifestService {
    */
   public CompletableFuture<ManifestResult> get(RegistryConfig reg, DistributionRequest req,
       ManifestAccept accept) {
-    return resolve(reg, req).thenCompose(r -> negotiate(reg, req, accept, r));
+    return get(reg, req, accept, 0);
+  }
+
+  /** @param hop 0 for this node's clients, 1 or 2 for a peer's request (see {@link Peers#owner}) */
+  public CompletableFuture<ManifestResult> get(RegistryConfig reg, DistributionRequest req,
+      ManifestAccept accept, int hop) {
+    return resolve(reg, req, hop).thenCompose(r -> negotiate(reg, req, accept, r, hop));
+  }
+
+  /** From now on manifests this cache lacks are asked of their owners among {@code p} first. */
+  public void usePeers(Peers p) {
+    source.usePeers(p);
   }
 
   /** Unknown tags currently remembered (for tests and the status page). */
@@ -96,7 +108,7 @@ public final class ManifestService {
   }
 
   private CompletableFuture<ManifestResult> negotiate(RegistryConfig reg, DistributionRequest req,
-      ManifestAccept accept, ManifestResult r) {
+      ManifestAccept accept, ManifestResult r, int hop) {
     String type = r.manifest().mediaType();
     switch (accept.choose(type, !req.byDigest())) {
       case SERVE:
@@ -113,19 +125,19 @@ public final class ManifestService {
         }
         DistributionRequest platform = new DistributionRequest(DistributionRequest.Kind.MANIFEST,
             req.head(), req.registry(), req.repository(), amd64.toString(), amd64, -1, null);
-        return resolve(reg, platform).thenCompose(p -> negotiate(reg, platform, accept, p));
+        return resolve(reg, platform, hop).thenCompose(p -> negotiate(reg, platform, accept, p, hop));
     }
   }
 
   /** The manifest as cached (fetched first when it has to be), whatever the client accepts. */
-  private CompletableFuture<ManifestResult> resolve(RegistryConfig reg, DistributionRequest req) {
+  private CompletableFuture<ManifestResult> resolve(RegistryConfig reg, DistributionRequest req, int hop) {
     ManifestResult inMemory = fromMemory(req);
     if (inMemory != null) {
       return CompletableFuture.completedFuture(inMemory);
     }
     return CompletableFuture.supplyAsync(() -> {
       try {
-        return req.byDigest() ? byDigest(reg, req) : byTag(reg, req);
+        return req.byDigest() ? byDigest(reg, req, hop) : byTag(reg, req, hop);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -150,7 +162,7 @@ public final class ManifestService {
       return null;
     }
     metrics.lookup(req.registry(), "tag", "hit");
-    return new ManifestResult(m, "hit");
+    return new ManifestResult(m, "hit", t.checkedAtMillis());
   }
 
   private boolean fresh(DistributionRequest req, TagEntry t) {
@@ -176,7 +188,7 @@ public final class ManifestService {
     return TimeUnit.MILLISECONDS.toNanos(Math.min(config.negativeTtl().toMillis(), tagTtlMillis(registry)));
   }
 
-  private CompletableFuture<ManifestResult> byDigest(RegistryConfig reg, DistributionRequest req)
+  private CompletableFuture<ManifestResult> byDigest(RegistryConfig reg, DistributionRequest req, int hop)
       throws IOException {
     Optional<CachedManifest> m = manifests.get(req.digest());
     if (m.isPresent()) {
@@ -184,10 +196,10 @@ public final class ManifestService {
       return CompletableFuture.completedFuture(new ManifestResult(m.get(), "hit"));
     }
     metrics.lookup(req.registry(), "manifest", "miss");
-    return shared(req.qualifiedName() + "@" + req.digest(), () -> fetch(reg, req, null));
+    return shared(req.qualifiedName() + "@" + req.digest(), () -> fetch(reg, req, null, hop));
   }
 
-  private CompletableFuture<ManifestResult> byTag(RegistryConfig reg, DistributionRequest req)
+  private CompletableFuture<ManifestResult> byTag(RegistryConfig reg, DistributionRequest req, int hop)
       throws IOException {
     String key = tagKey(req);
     Optional<TagEntry> known = tags.get(req.registry(), req.repository(), req.reference());
@@ -197,9 +209,9 @@ public final class ManifestService {
       if (m.isPresent()) {
         if (fresh(req, t)) {
           metrics.lookup(req.registry(), "tag", "hit");
-          return CompletableFuture.completedFuture(new ManifestResult(m.get(), "hit"));
+          return CompletableFuture.completedFuture(new ManifestResult(m.get(), "hit", t.checkedAtMillis()));
         }
-        return shared(key + "|revalidate", () -> revalidate(reg, req, t, m.get()));
+        return shared(key + "|revalidate", () -> revalidate(reg, req, t, m.get(), hop));
       }
     } else {
       Long until = unknownTags.get(key);
@@ -213,7 +225,7 @@ public final class ManifestService {
       }
     }
     metrics.lookup(req.registry(), "tag", "miss");
-    return shared(key, () -> fetch(reg, req, known.orElse(null)));
+    return shared(key, () -> fetch(reg, req, known.orElse(null), hop));
   }
 
   /**
@@ -245,43 +257,42 @@ public final class ManifestService {
     return mine;
   }
 
-  private static String path(DistributionRequest req) {
-    return "/v2/" + req.repository() + "/manifests/" + req.reference();
-  }
-
   private CompletableFuture<ManifestResult> revalidate(RegistryConfig reg, DistributionRequest req,
-      TagEntry known, CachedManifest cached) {
-    return upstream.fetch(reg, req.repository(), path(req), MediaTypes.UPSTREAM_ACCEPT, true, 0)
-        .handleAsync((r, err) -> {
-          if (err == null && r.status() == 200) {
-            String d = r.header("Docker-Content-Digest");
+      TagEntry known, CachedManifest cached, int hop) {
+    return source.fetch(reg, req, true, 0, hop)
+        .handleAsync((a, err) -> {
+          if (err == null && a.response().status() == 200) {
+            String d = a.response().header("Docker-Content-Digest");
             if (known.digest().toString().equals(d)) {
-              storeTag(req, known.withCheckedAt(System.currentTimeMillis()));
+              TagEntry confirmed = known.withCheckedAt(a.checkedAtMillis());
+              storeTag(req, confirmed);
               metrics.lookup(req.registry(), "tag", "revalidated");
-              return CompletableFuture.completedFuture(new ManifestResult(cached, "revalidated"));
+              return CompletableFuture.completedFuture(new ManifestResult(cached, "revalidated",
+                  confirmed.checkedAtMillis()));
             }
             metrics.lookup(req.registry(), "tag", "changed");
-            return fetch(reg, req, known);
+            return fetch(reg, req, known, hop);
           }
-          String why = err != null ? transportReason(err) : String.valueOf(r.status());
-          return CompletableFuture.completedFuture(stale(reg, req, cached, why));
+          String why = err != null ? transportReason(err) : String.valueOf(a.response().status());
+          return CompletableFuture.completedFuture(stale(reg, req, known, cached, why));
         }, background).thenCompose(f -> f);
   }
 
-  private ManifestResult stale(RegistryConfig reg, DistributionRequest req, CachedManifest m, String why) {
+  private ManifestResult stale(RegistryConfig reg, DistributionRequest req, TagEntry known, CachedManifest m,
+      String why) {
     metrics.staleServed(reg.name(), why);
     metrics.lookup(req.registry(), "tag", "stale");
     LOG.info("serving stale {}:{} from cache ({} upstream: {})", req.qualifiedName(), req.reference(),
         reg.name(), why);
-    return new ManifestResult(m, "stale");
+    return new ManifestResult(m, "stale", known.checkedAtMillis());
   }
 
-  /** GET from upstream; {@code known} (may be null) is the stale fallback for tags. */
+  /** GET from upstream (or the owner); {@code known} (may be null) is the stale fallback for tags. */
   private CompletableFuture<ManifestResult> fetch(RegistryConfig reg, DistributionRequest req,
-      TagEntry known) {
-    return upstream.fetch(reg, req.repository(), path(req), MediaTypes.UPSTREAM_ACCEPT, false,
-        ManifestStore.MAX_MANIFEST_BYTES)
-        .handleAsync((r, err) -> {
+      TagEntry known, int hop) {
+    return source.fetch(reg, req, false, ManifestStore.MAX_MANIFEST_BYTES, hop)
+        .handleAsync((a, err) -> {
+          UpstreamClient.Response r = a == null ? null : a.response();
           try {
             if (err != null) {
               UpstreamException ue = unwrap(err);
@@ -310,7 +321,7 @@ public final class ManifestService {
               throw new OciException(Errors.fromStatus(r.status(), reg.name(),
                   ErrorCode.MANIFEST_UNKNOWN, describe(req)));
             }
-            return store(reg, req, r);
+            return store(reg, req, r, a.checkedAtMillis());
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
@@ -323,11 +334,11 @@ public final class ManifestService {
       return null;
     }
     Optional<CachedManifest> m = manifests.get(known.digest());
-    return m.map(cm -> stale(reg, req, cm, why)).orElse(null);
+    return m.map(cm -> stale(reg, req, known, cm, why)).orElse(null);
   }
 
-  private ManifestResult store(RegistryConfig reg, DistributionRequest req, UpstreamClient.Response r)
-      throws IOException {
+  private ManifestResult store(RegistryConfig reg, DistributionRequest req, UpstreamClient.Response r,
+      long checkedAtMillis) throws IOException {
     byte[] body = r.body();
     if (r.tooLarge()) { // not read past the limit
       throw new OciException(new OciError(ErrorCode.MANIFEST_INVALID, 502,
@@ -374,10 +385,11 @@ public final class ManifestService {
       return new ManifestResult(new CachedManifest(computed, type, body), "miss");
     }
     tags.markRepository(req.registry(), req.repository());
-    if (!req.byDigest()) {
-      storeTag(req, new TagEntry(computed, type, body.length, System.currentTimeMillis()));
+    if (req.byDigest()) {
+      return new ManifestResult(m, "miss");
     }
-    return new ManifestResult(m, "miss");
+    storeTag(req, new TagEntry(computed, type, body.length, checkedAtMillis));
+    return new ManifestResult(m, "miss", checkedAtMillis);
   }
 
   /**

@@ -68,7 +68,7 @@ final class PeerFetch {
     return fromPeer.handle((r, err) -> {
       boolean whole = err == null && r.statusCode() / 100 == 2 && !sink.broke();
       if (whole) {
-        metrics.peerFetch("fetched");
+        metrics.peerFetch("blob", "fetched");
         return CompletableFuture.completedFuture(r);
       }
       blob.fromUpstream();
@@ -80,7 +80,7 @@ final class PeerFetch {
         if ("unreachable".equals(why)) {
           peers.directory().markDown(owner);
         }
-        metrics.peerFetch(why);
+        metrics.peerFetch("blob", why);
         LOG.info("peer {} did not send {} ({}): fetching it from {}", owner.name(), blob.digest(), why, reg.name());
         blob.via(null);
         return upstream.stream(reg, repository, path, null, info -> {
@@ -89,7 +89,7 @@ final class PeerFetch {
         });
       }
       long have = sink.passed();
-      metrics.peerFetch("resumed");
+      metrics.peerFetch("blob", "resumed");
       LOG.info("peer {} broke off {} after {} bytes: the rest from {}", owner.name(), blob.digest(), have, reg.name());
       blob.via("peer " + owner.name() + " and " + reg.name());
       return upstream.stream(reg, repository, path, null, "bytes=" + have + "-", info -> sink.continueWith(info.statusCode()));
@@ -97,7 +97,7 @@ final class PeerFetch {
   }
 
   /** How a peer failed, as a metric label. */
-  private static String reason(Throwable err) {
+  static String reason(Throwable err) {
     for (Throwable t = err; t != null; t = t.getCause()) {
       if (t instanceof ConnectException || t instanceof HttpConnectTimeoutException
           || t instanceof io.netty.channel.ConnectTimeoutException) {

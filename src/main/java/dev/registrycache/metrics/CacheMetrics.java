@@ -128,13 +128,14 @@ public final class CacheMetrics {
   }
 
   /**
-   * A blob asked from its owner among the peers: {@code fetched} (the peer sent it whole),
-   * {@code resumed} (it broke off or was too slow: the rest came from upstream), {@code unreachable}
-   * (no connection in the connect timeout: skipped for a while), {@code status-NNN} or
-   * {@code failed} (upstream instead, before any byte reached a client).
+   * A blob or manifest ({@code kind}) asked from its owner among the peers: {@code fetched} (the
+   * peer sent it whole; for a manifest also its answer that the tag is unknown), {@code resumed}
+   * (a blob broke off or was too slow: the rest came from upstream), {@code unreachable} (no
+   * connection in the connect timeout: skipped for a while), {@code status-NNN} or {@code failed}
+   * (upstream instead, before any byte reached a client).
    */
-  public void peerFetch(String result) {
-    counter("peer_fetches", "result", result).increment();
+  public void peerFetch(String kind, String result) {
+    counter("peer_fetches", "kind", kind, "result", result).increment();
   }
 
   /** A request on the peer endpoint: {@code served}, {@code busy}, {@code unauthorized}. */

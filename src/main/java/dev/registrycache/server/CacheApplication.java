@@ -171,6 +171,7 @@ public final class CacheApplication implements AutoCloseable {
     }
     if (peers != null) {
       blobService.usePeers(peers.peers());
+      manifestService.usePeers(peers.peers());
       metrics.gauge("peers", "Ready caches of the same RegistryCache this one knows (itself included)",
           peers.peers().directory(), d -> d.all().size());
     }

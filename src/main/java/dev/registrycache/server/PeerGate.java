@@ -10,7 +10,7 @@ import io.netty.handler.codec.http.HttpRequest;
 
 /**
  * What the peer endpoint lets through: requests that carry the token the caches share, for
- * blobs (and {@code /v2/}), and how far each has travelled. Anything else on the network is
+ * blobs and manifests (and {@code /v2/}), and how far each has travelled. Anything else on the network is
  * refused before the request is even parsed: the peer port is no open registry.
  */
 final class PeerGate {
@@ -30,8 +30,8 @@ final class PeerGate {
   /** Null when the parsed request is one peers make; otherwise the error to answer. */
   static OciError unsupported(DistributionRequest d) {
     return switch (d.kind()) {
-      case BASE, BLOB -> null;
-      default -> new OciError(ErrorCode.UNSUPPORTED, 405, "the peer endpoint serves blobs only");
+      case BASE, BLOB, MANIFEST -> null;
+      default -> new OciError(ErrorCode.UNSUPPORTED, 405, "the peer endpoint serves blobs and manifests only");
     };
   }
 

@@ -174,7 +174,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
           .whenComplete((r, e) -> onLoop(() -> answer(ex, r, e)));
       case MANIFEST -> {
         ManifestAccept accept = ManifestAccept.parse(ex.request.headers().getAll(HttpHeaderNames.ACCEPT));
-        cache.manifests().get(registry(d.registry()), d, accept)
+        cache.manifests().get(registry(d.registry()), d, accept, ex.hop)
             .whenComplete((m, e) -> onLoop(() -> {
               if (e != null) {
                 answer(ex, null, e);
@@ -230,6 +230,11 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     String digest = m.digest().toString();
     r.headers().set(Responses.CONTENT_DIGEST, digest);
     r.headers().set(HttpHeaderNames.ETAG, Responses.etag(digest));
+    if (ex.hop > 0 && result.checkedAtMillis() != ManifestResult.UNCHECKED) {
+      // how long ago upstream confirmed the tag: the asking peer trusts it for the rest of the TTL only
+      long age = Math.max(0, System.currentTimeMillis() - result.checkedAtMillis()) / 1000;
+      r.headers().set(HttpHeaderNames.AGE, age);
+    }
     respond(ex, r, true);
   }
 

@@ -44,6 +44,21 @@ public final class PeerTransport implements AutoCloseable {
         .thenApply(a -> a);
   }
 
+  /**
+   * GET or HEAD {@code uri} and the whole answer, its body read up to {@code maxBytes} (a
+   * manifest): as {@link UpstreamClient#fetch} answers, but from a peer.
+   */
+  public CompletableFuture<UpstreamClient.Response> fetch(URI uri, boolean head, Map<String, String> headers,
+      Duration headersWithin, int maxBytes) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri).method(head ? "HEAD" : "GET",
+        HttpRequest.BodyPublishers.noBody()).timeout(headersWithin).header("User-Agent", USER_AGENT);
+    headers.forEach(b::header);
+    BytesSink body = new BytesSink(maxBytes, headersWithin);
+    return StreamExchange.send(channels, channels.route(uri, null), b.build(), body::forAnswer, callbacks)
+        .thenApply(r -> new UpstreamClient.Response(r.statusCode(), r.headers(), body.bytes(), r.uri(),
+            body.tooLarge()));
+  }
+
   @Override
   public void close() {
     channels.close();

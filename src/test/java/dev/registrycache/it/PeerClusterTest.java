@@ -1,6 +1,7 @@
 package dev.registrycache.it;
 
 import static dev.registrycache.it.FakeUpstream.blobPath;
+import static dev.registrycache.it.FakeUpstream.manifestPath;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,11 +48,16 @@ class PeerClusterTest extends CacheTestBase {
   }
 
   private List<CacheApplication> cluster(FakeUpstream upstream, Path peers, String... hosts) throws Exception {
+    return cluster(upstream, peers, s -> s, hosts);
+  }
+
+  private List<CacheApplication> cluster(FakeUpstream upstream, Path peers, UnaryOperator<CacheSetup> more,
+      String... hosts) throws Exception {
     Path token = tmp.resolve("token");
     Files.writeString(token, TOKEN + "\n");
     List<CacheApplication> out = new ArrayList<>();
     for (String h : hosts) {
-      out.add(start(new CacheSetup(tmp.resolve("storage-" + h)).registry("docker.io", upstream.url())
+      out.add(start(more.apply(new CacheSetup(tmp.resolve("storage-" + h))).registry("docker.io", upstream.url())
           .peers(new PeersConfig(new HostPort(h, PEER_PORT), null, null, peers, token, null, Duration.ofMillis(200),
               Duration.ofSeconds(30)))));
     }
@@ -92,6 +99,48 @@ class PeerClusterTest extends CacheTestBase {
         .sum(), "the two other nodes got it from its owner");
   }
 
+  /**
+   * A tag every node's clients ask for at once: its owner asks upstream once and the others get
+   * it from the owner. After the tag TTL every node confirms it again, through the owner: one
+   * HEAD upstream for the cluster. A tag upstream does not know is asked for once as well.
+   */
+  @Test
+  void aTagAllNodesWantAtOnceIsAskedUpstreamOncePerTtl() throws Exception {
+    FakeUpstream upstream = upstream();
+    byte[] manifest = TestContent.manifest(TestContent.OCI_MANIFEST, "peers-v1");
+    String digest = upstream.manifest(REPO, "v1", TestContent.OCI_MANIFEST, manifest);
+    Duration ttl = Duration.ofSeconds(2);
+    List<CacheApplication> caches = cluster(upstream, peersFile(NODES), s -> s.tagTtl(ttl), NODES);
+
+    for (int round = 0; round < 2; round++) {
+      List<CompletableFuture<HttpResponse<byte[]>>> gets = new ArrayList<>();
+      for (CacheApplication c : caches) {
+        for (int i = 0; i < 3; i++) {
+          gets.add(CompletableFuture.supplyAsync(() -> new CacheClient(c.address()).get("/v2/" + REPO + "/manifests/v1",
+              "Accept", TestContent.OCI_MANIFEST)));
+        }
+      }
+      for (var f : gets) {
+        HttpResponse<byte[]> r = f.get();
+        assertEquals(200, r.statusCode());
+        assertArrayEquals(manifest, r.body());
+        assertEquals(digest, r.headers().firstValue("Docker-Content-Digest").orElse(null));
+        assertEquals(TestContent.OCI_MANIFEST, r.headers().firstValue("Content-Type").orElse(null));
+        assertTrue(r.headers().firstValue("Age").isEmpty(), "clients get what upstream sends, no Age");
+      }
+      assertEquals(1, upstream.count("GET", manifestPath(REPO, "v1")), "one GET for the cluster: " + upstream.requests());
+      assertEquals(round, upstream.count("HEAD", manifestPath(REPO, "v1")), "one HEAD per TTL for the cluster");
+      Thread.sleep(ttl.toMillis() + 1_100); // past every node's TTL (Age counts whole seconds)
+    }
+    assertEquals(4, caches.stream().mapToDouble(c -> c.metrics().count("peer_fetches", "kind", "manifest",
+        "result", "fetched")).sum(), "the two other nodes asked the owner, once a round each");
+
+    for (CacheApplication c : caches) {
+      assertEquals(404, new CacheClient(c.address()).get("/v2/" + REPO + "/manifests/nope").statusCode());
+    }
+    assertEquals(1, upstream.count("GET", manifestPath(REPO, "nope")), "an unknown tag asked for once");
+  }
+
   @Test
   void onlyTheCachesWithTheTokenMayUseThePeerEndpoint() throws Exception {
     FakeUpstream upstream = upstream();
@@ -109,10 +158,10 @@ class PeerClusterTest extends CacheTestBase {
     HttpResponse<byte[]> ok = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + TOKEN)
         .build(), HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(200, ok.statusCode());
-    HttpResponse<String> manifest = http.send(HttpRequest.newBuilder(URI.create("http://" + NODES[0] + ":" + PEER_PORT
-        + "/v2/docker.io/" + REPO + "/manifests/v1")).header("Authorization", "Bearer " + TOKEN).build(),
+    HttpResponse<String> tags = http.send(HttpRequest.newBuilder(URI.create("http://" + NODES[0] + ":" + PEER_PORT
+        + "/v2/docker.io/" + REPO + "/tags/list")).header("Authorization", "Bearer " + TOKEN).build(),
         HttpResponse.BodyHandlers.ofString());
-    assertEquals(405, manifest.statusCode(), "blobs only: " + manifest.body());
+    assertEquals(405, tags.statusCode(), "blobs and manifests only: " + tags.body());
   }
 
   @Test

@@ -368,7 +368,7 @@ class NodeE2EIT {
 
   /**
    * The peer endpoint on the node's address (127.0.0.1 under hostNetwork here): refused without the
-   * token the operator keeps in the credentials Secret, a stored blob with it, blobs only. The caches
+   * token the operator keeps in the credentials Secret, a stored blob or a tag with it, nothing else. The caches
    * find each other through the API server: the EndpointSlice controller lists this cache pod in
    * the peers Service's slice, which the cache watches with its node role, so it knows itself; a
    * second ready endpoint in a slice of that Service (a node this one-node cluster cannot have, at
@@ -394,8 +394,13 @@ class NodeE2EIT {
     HttpResponse<byte[]> peer = send(peerUrl, Map.of("Authorization", "Bearer " + token));
     assertEquals(200, peer.statusCode());
     assertTrue(java.util.Arrays.equals(stored, peer.body()), "the stored blob, byte for byte");
-    assertEquals(405, send("http://127.0.0.1:5003/v2/docker.io/library/e2e-small/manifests/v1",
-        Map.of("Authorization", "Bearer " + token)).statusCode(), "blobs only");
+    HttpResponse<byte[]> tag = send("http://127.0.0.1:5003/v2/docker.io/library/e2e-small/manifests/v1",
+        Map.of("Authorization", "Bearer " + token, "Accept", "application/vnd.oci.image.manifest.v1+json, "
+            + "application/vnd.docker.distribution.manifest.v2+json"));
+    assertEquals(200, tag.statusCode(), "a tag, as the node's cache has it");
+    assertTrue(tag.headers().firstValue("Age").isPresent(), "with how long ago upstream confirmed it");
+    assertEquals(405, send("http://127.0.0.1:5003/v2/docker.io/library/e2e-small/tags/list",
+        Map.of("Authorization", "Bearer " + token)).statusCode(), "blobs and manifests only");
 
     var slice = new io.fabric8.kubernetes.api.model.discovery.v1beta1.EndpointSliceBuilder().withNewMetadata()
         .withName(service + "-other-node").withNamespace(NS)
@@ -421,12 +426,13 @@ class NodeE2EIT {
     }
     assertTrue(owned != null, "one blob in 64 owned by the other node");
     assertEquals(ownedDigest, pushBlob("library/e2e-peer", owned));
-    double unreachable = metric(metrics(), "registry_cache_peer_fetches_total{result=\"unreachable\"}");
+    String unreachableBlobs = "registry_cache_peer_fetches_total{kind=\"blob\",result=\"unreachable\"}";
+    double unreachable = metric(metrics(), unreachableBlobs);
     HttpResponse<byte[]> failedOver = send("http://127.0.0.1:5000/v2/library/e2e-peer/blobs/" + ownedDigest
         + "?ns=docker.io", Map.of());
     assertEquals(200, failedOver.statusCode());
     assertTrue(java.util.Arrays.equals(owned, failedOver.body()), "served from upstream instead");
-    assertEquals(unreachable + 1, metric(metrics(), "registry_cache_peer_fetches_total{result=\"unreachable\"}"),
+    assertEquals(unreachable + 1, metric(metrics(), unreachableBlobs),
         "the owner was tried first and counted unreachable");
     k.discovery().v1beta1().endpointSlices().inNamespace(NS).withName(service + "-other-node").delete();
     await("the other node forgotten", LONG, () -> metric(metrics(), "registry_cache_peers") == 1);
