@@ -411,6 +411,14 @@ class NodeE2EIT {
         .addNewPort().withName("peer").withPort(5003).withProtocol("TCP").endPort().build();
     k.discovery().v1beta1().endpointSlices().inNamespace(NS).resource(slice).create();
     await("a second peer from its EndpointSlice", LONG, () -> metric(metrics(), "registry_cache_peers") == 2);
+    // the operator reads it from the cache's /metrics (once a minute) into the status
+    RegistryCache seen = await("status.statistics.peers 2", Duration.ofSeconds(200), () -> {
+      RegistryCache rc = k.resources(RegistryCache.class).withName("kit").get();
+      return rc.getStatus().statistics != null && "2".equals(rc.getStatus().statistics.peers) ? rc : null;
+    });
+    String table = KitCluster.kubectl("get", "regcache", "kit");
+    assertTrue(table.contains("PEERS") && table.lines().skip(1).findFirst().orElse("").matches(".*\\s2\\s.*"), table);
+    System.out.println("peers in the status: " + seen.getStatus().statistics.peers + "\n" + table);
     var peers = List.of(new dev.registrycache.peer.Peer("kit-node", "127.0.0.1", 5003, null),
         new dev.registrycache.peer.Peer("kit-node-2", "127.0.0.9", 5003, null));
     byte[] owned = null;

@@ -41,6 +41,13 @@ public class CacheStatistics {
   @JsonPropertyDescription("Cache pods whose counters could not be read at the last gathering.")
   public Integer nodesNotReporting;
 
+  @JsonPropertyDescription("How many caches each node's cache knows as peers, itself included, at the last "
+      + "gathering: 5, or 3-5 when the nodes see different numbers (absent when the caches ask no peers).")
+  public String peers;
+
+  @JsonPropertyDescription("When the nodes see different numbers of peers: those that see the fewest (at most 5).")
+  public List<NodePeers> fewestPeers;
+
   @JsonPropertyDescription("Per registry (at most 20, by bytes served from the disks).")
   public List<RegistryStatistics> registries = new ArrayList<>();
 
@@ -95,6 +102,31 @@ public class CacheStatistics {
     }
   }
 
+  /** A node and the peers its cache knows. */
+  public static class NodePeers {
+    @JsonPropertyDescription("The node.")
+    public String node;
+    @JsonPropertyDescription("The caches it knows, itself included.")
+    public Integer peers;
+
+    public NodePeers() {}
+
+    public NodePeers(String node, Integer peers) {
+      this.node = node;
+      this.peers = peers;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof NodePeers n && Objects.equals(node, n.node) && Objects.equals(peers, n.peers);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(node, peers);
+    }
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof CacheStatistics s && Objects.equals(window, s.window) && Objects.equals(since, s.since)
@@ -103,7 +135,8 @@ public class CacheStatistics {
         && Objects.equals(servedFromUpstreamBytes, s.servedFromUpstreamBytes)
         && Objects.equals(blobRequests, s.blobRequests) && Objects.equals(nodesReporting, s.nodesReporting)
         && Objects.equals(nodesNotReporting, s.nodesNotReporting) && Objects.equals(registries, s.registries)
-        && Objects.equals(worstNodes, s.worstNodes);
+        && Objects.equals(worstNodes, s.worstNodes) && Objects.equals(peers, s.peers)
+        && Objects.equals(fewestPeers, s.fewestPeers);
   }
 
   @Override

@@ -31,6 +31,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
     getDescription = "blob requests answered from the nodes' disks in the last hour, from the caches' counters")
 @AdditionalPrinterColumn(name = "Served(1h)", jsonPath = ".status.statistics.servedFromCache",
     type = AdditionalPrinterColumn.Type.STRING, getDescription = "blob bytes sent from the nodes' disks in the last hour")
+@AdditionalPrinterColumn(name = "Peers", jsonPath = ".status.statistics.peers",
+    type = AdditionalPrinterColumn.Type.STRING, getDescription = "caches each node knows as peers (itself included)")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 @AdditionalPrinterColumn(name = "Message", jsonPath = ".status.conditions[?(@.type==\"Ready\")].message",
     type = AdditionalPrinterColumn.Type.STRING, priority = 1,

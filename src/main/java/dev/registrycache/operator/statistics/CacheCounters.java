@@ -6,10 +6,11 @@ import java.util.Set;
 
 /**
  * The counters the operator gathers from a cache's {@code /metrics}, per registry: blob hits,
- * blob requests, bytes sent from the disk and bytes sent while arriving from upstream. Parsing
- * only: the Prometheus text format, the few lines of {@link #METERS}, anything else ignored.
+ * blob requests, bytes sent from the disk and bytes sent while arriving from upstream; and how
+ * many peers the cache knows (itself included; -1 when it asks none). Parsing only: the
+ * Prometheus text format, the few lines of {@link #METERS}, anything else ignored.
  */
-public record CacheCounters(Map<String, long[]> byRegistry) {
+public record CacheCounters(Map<String, long[]> byRegistry, int peers) {
   public static final int HITS = 0;
   public static final int REQUESTS = 1;
   public static final int FROM_CACHE = 2;
@@ -17,18 +18,25 @@ public record CacheCounters(Map<String, long[]> byRegistry) {
   public static final int WIDTH = 4;
   static final String LOOKUPS = "registry_cache_lookups_total";
   static final String SERVED = "registry_cache_served_bytes_total";
+  static final String PEERS = "registry_cache_peers";
   /**
    * The meters asked for ({@code ?name[]=}, counters by their name without {@code _total}, as the
    * Prometheus client filters them): the operator reads a few lines, not the whole exposition.
    */
-  public static final Set<String> METERS = Set.of("registry_cache_lookups", "registry_cache_served_bytes");
+  public static final Set<String> METERS = Set.of("registry_cache_lookups", "registry_cache_served_bytes", PEERS);
   /** Blob lookups that are requests for a blob body: the hit ratio's denominator (a HEAD miss is none). */
   static final Set<String> BLOB_REQUESTS = Set.of("hit", "miss", "join");
 
   public static CacheCounters parse(String text) {
     Map<String, long[]> out = new LinkedHashMap<>();
+    int peers = -1;
     for (String line : (Iterable<String>) text.lines()::iterator) {
       if (line.startsWith("#")) {
+        continue;
+      }
+      if (line.startsWith(PEERS + " ")) {
+        long v = value(line.substring(PEERS.length()));
+        peers = v < 0 || v > Integer.MAX_VALUE ? -1 : (int) v;
         continue;
       }
       int brace = line.indexOf('{');
@@ -61,7 +69,7 @@ public record CacheCounters(Map<String, long[]> byRegistry) {
         c[FROM_UPSTREAM] += value;
       }
     }
-    return new CacheCounters(out);
+    return new CacheCounters(out, peers);
   }
 
   /** {@code a="x",b="y\"z"}: values unescaped. */

@@ -70,6 +70,8 @@ public class CacheStatisticsGatherer implements AutoCloseable {
   private final Map<String, Integer> reporting = new HashMap<>();
   private final Map<String, Integer> notReporting = new HashMap<>();
   private final Map<String, Map<String, long[]>> lastCounters = new HashMap<>();
+  /** Per pod, the peers it knew at the last gathering (only pods that ask peers). */
+  private final Map<String, Integer> peers = new HashMap<>();
   private final AtomicLong bytesRead = new AtomicLong();
   private final AtomicLong scrapes = new AtomicLong();
   private ScheduledExecutorService schedule;
@@ -118,9 +120,6 @@ public class CacheStatisticsGatherer implements AutoCloseable {
     List<Target> all;
     synchronized (this) {
       all = targets.values().stream().flatMap(List::stream).filter(t -> t.address() != null).toList();
-      if (firstGathering == null) {
-        firstGathering = Instant.now();
-      }
     }
     String bearer = token.get();
     Semaphore slots = new Semaphore(PARALLEL);
@@ -163,6 +162,9 @@ public class CacheStatisticsGatherer implements AutoCloseable {
 
   /** Adds what each pod's counters grew by since the previous round to the windows. */
   synchronized void record(List<Target> all, Map<Target, CacheCounters> read, Instant at) {
+    if (firstGathering == null) {
+      firstGathering = at;
+    }
     long minute = at.getEpochSecond() / 60;
     Map<String, Integer> ok = new HashMap<>();
     Map<String, Integer> failed = new HashMap<>();
@@ -195,9 +197,15 @@ public class CacheStatisticsGatherer implements AutoCloseable {
       }
       byPod.computeIfAbsent(t.pod(), k -> new CounterWindow((int) WINDOW.toMinutes(), 2)).add(minute, podTotal);
       lastCounters.put(t.pod(), c.byRegistry());
+      if (c.peers() >= 0) {
+        peers.put(t.pod(), c.peers());
+      } else {
+        peers.remove(t.pod());
+      }
       lastSeen.put(t.pod(), new long[] {minute});
     }
     lastCounters.keySet().retainAll(pods);
+    peers.keySet().retainAll(pods);
     byPod.keySet().retainAll(pods);
     lastSeen.keySet().retainAll(pods);
     reporting.clear();
@@ -219,7 +227,12 @@ public class CacheStatisticsGatherer implements AutoCloseable {
     Map<String, long[]> regs = new LinkedHashMap<>();
     byCache.getOrDefault(cache, Map.of()).forEach((r, w) -> regs.put(r, w.total(minute)));
     Map<String, long[]> nodes = new HashMap<>();
+    Map<String, Integer> nodePeers = new HashMap<>();
     for (Target t : targets.getOrDefault(cache, List.of())) {
+      Integer p = peers.get(t.pod());
+      if (p != null && t.node() != null) {
+        nodePeers.put(t.node(), p);
+      }
       CounterWindow w = byPod.get(t.pod());
       if (w != null && t.node() != null) {
         nodes.merge(t.node(), w.total(minute), (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
@@ -227,8 +240,10 @@ public class CacheStatisticsGatherer implements AutoCloseable {
     }
     String since = firstGathering.isAfter(now.minus(WINDOW)) ? firstGathering.truncatedTo(
         java.time.temporal.ChronoUnit.SECONDS).toString() : null;
-    return StatisticsSummary.of(WINDOW_NAME, since, regs, nodes, reporting.getOrDefault(cache, 0),
+    CacheStatistics s = StatisticsSummary.of(WINDOW_NAME, since, regs, nodes, reporting.getOrDefault(cache, 0),
         notReporting.getOrDefault(cache, 0));
+    StatisticsSummary.peers(s, nodePeers);
+    return s;
   }
 
   /** Response bytes read and scrapes made so far (for measuring what gathering costs). */

@@ -67,6 +67,28 @@ final class StatisticsSummary {
     return s;
   }
 
+  /**
+   * How many peers the nodes see: {@code 5}, or {@code 3-5} when they disagree (a node that has not
+   * seen the others yet, or cannot see them), with the nodes that see the fewest (at most
+   * {@link #LISTED_NODES}). Nothing when no cache asks peers.
+   */
+  static void peers(CacheStatistics s, Map<String, Integer> byNode) {
+    if (byNode.isEmpty()) {
+      return;
+    }
+    int min = byNode.values().stream().mapToInt(Integer::intValue).min().orElseThrow();
+    int max = byNode.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
+    s.peers = min == max ? String.valueOf(min) : min + "-" + max;
+    if (min == max) {
+      return;
+    }
+    List<CacheStatistics.NodePeers> fewest = new ArrayList<>();
+    byNode.entrySet().stream().filter(e -> e.getValue() < max)
+        .sorted(Map.Entry.<String, Integer>comparingByValue().thenComparing(Map.Entry::getKey))
+        .limit(LISTED_NODES).forEach(e -> fewest.add(new CacheStatistics.NodePeers(e.getKey(), e.getValue())));
+    s.fewestPeers = fewest;
+  }
+
   /** {@code 94%}, rounded down so that 100% means every request; {@code -} without requests. */
   static String ratio(long hits, long requests) {
     return requests <= 0 ? "-" : (hits * 100 / requests) + "%";

@@ -42,5 +42,41 @@ class CounterWindowTest {
     assertEquals(Map.of("registry", "we\"ird", "source", "cache"),
         CacheCounters.labels("registry=\"we\\\"ird\",source=\"cache\""));
     assertEquals(3, c.byRegistry().size());
+    assertEquals(-1, c.peers(), "a cache that asks no peers has no peers gauge");
+    assertEquals(4, CacheCounters.parse("# TYPE registry_cache_peers gauge\nregistry_cache_peers 4.0\n").peers());
+  }
+
+  /** The gatherer's record of each pod's peers, summed up per RegistryCache as the status shows it. */
+  @Test
+  void thePeersEachNodeSeesAreSummedUpBounded() {
+    CacheStatisticsGatherer g = new CacheStatisticsGatherer(null, () -> null, false, null);
+    java.time.Instant now = java.time.Instant.now();
+    java.util.List<CacheStatisticsGatherer.Target> pods = new java.util.ArrayList<>();
+    Map<CacheStatisticsGatherer.Target, CacheCounters> read = new java.util.HashMap<>();
+    for (int i = 0; i < 9; i++) {
+      CacheStatisticsGatherer.Target t = new CacheStatisticsGatherer.Target("main", "pod-" + i, "node-" + i,
+          "10.0.0." + i, 5002, now);
+      pods.add(t);
+      read.put(t, new CacheCounters(Map.of(), i < 7 ? 9 : 9 - i)); // two nodes see fewer
+    }
+    g.track("main", pods);
+    g.record(pods, read, now);
+    var s = g.summary("main", now);
+    assertEquals("1-9", s.peers);
+    assertEquals(java.util.List.of(new dev.registrycache.api.v1alpha1.CacheStatistics.NodePeers("node-8", 1),
+        new dev.registrycache.api.v1alpha1.CacheStatistics.NodePeers("node-7", 2)), s.fewestPeers);
+
+    Map<CacheStatisticsGatherer.Target, CacheCounters> agreeing = new java.util.HashMap<>();
+    pods.forEach(t -> agreeing.put(t, new CacheCounters(Map.of(), 9)));
+    g.record(pods, agreeing, now.plusSeconds(60));
+    s = g.summary("main", now.plusSeconds(60));
+    assertEquals("9", s.peers);
+    assertEquals(null, s.fewestPeers, "no list when every node agrees");
+
+    Map<CacheStatisticsGatherer.Target, CacheCounters> noPeers = new java.util.HashMap<>();
+    pods.forEach(t -> noPeers.put(t, new CacheCounters(Map.of(), -1)));
+    g.record(pods, noPeers, now.plusSeconds(120));
+    assertEquals(null, g.summary("main", now.plusSeconds(120)).peers, "peers switched off: nothing to show");
+    g.close();
   }
 }
