@@ -16,7 +16,7 @@ import dev.registrycache.upstream.UpstreamException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
-import dev.registrycache.peer.Peer;
+import dev.registrycache.peer.PeerDirectory;
 import dev.registrycache.peer.Peers;
 import dev.registrycache.upstream.BodySink;
 import java.net.http.HttpResponse;
@@ -121,7 +121,7 @@ public final class BlobService {
     }
     InFlightBlob f = inFlight.get(digest);
     if (f != null && f.joinable()) {
-      if (hop > 0 && f.fromPeer()) {
+      if (!f.mayJoin(hop)) {
         return new Busy();
       }
       metrics.singleFlightJoin();
@@ -132,7 +132,7 @@ public final class BlobService {
     InFlightBlob mine = new InFlightBlob(digest, reg.name());
     f = inFlight.compute(digest, (d, running) -> running != null && running.joinable() ? running : mine);
     if (f != mine) {
-      if (hop > 0 && f.fromPeer()) {
+      if (!f.mayJoin(hop)) {
         return new Busy();
       }
       metrics.singleFlightJoin();
@@ -202,10 +202,10 @@ public final class BlobService {
       return d.answered(info.headers().firstValueAsLong("Content-Length").orElse(-1));
     };
     Peers p = peers;
-    Optional<Peer> owner = p == null ? Optional.empty() : p.owner(blob.digest().toString(), hop);
+    Optional<PeerDirectory.Next> owner = p == null ? Optional.empty() : p.owner(blob.digest().toString(), hop);
     CompletableFuture<HttpResponse<Void>> exchange = owner.isEmpty()
         ? upstream.stream(reg, repository, path, null, answered)
-        : new PeerFetch(p, owner.get(), hop, blob, reg, repository, path, upstream, metrics).start(d, answered);
+        : new PeerFetch(p, owner.get(), blob, reg, repository, path, upstream, metrics).start(d, answered);
     exchange.whenComplete((r, err) -> {
       if (err != null) {
         UpstreamException ue = err instanceof UpstreamException u ? u

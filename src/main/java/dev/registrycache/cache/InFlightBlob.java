@@ -55,6 +55,8 @@ public final class InFlightBlob {
   private final DownloadPace pace = new DownloadPace();
   /** Switches a download from a peer over to upstream (once), or null when it does not come from a peer. */
   private volatile Runnable failover;
+  /** The level of the tree of owners the peer the bytes come from was asked at. */
+  private volatile int peerHop;
   /** Where the bytes came from, for the log: the registry, or a peer (and the registry after it). */
   private volatile String via;
   private volatile BlobWriter writer;
@@ -183,8 +185,22 @@ public final class InFlightBlob {
     return failover != null;
   }
 
-  /** The bytes come from a peer; {@code toUpstream} switches the rest over to upstream. */
-  void fromPeer(Runnable toUpstream) {
+  /**
+   * Whether a request that reached this node at level {@code hop} of the tree of owners may join
+   * this download: always for this node's clients and when the bytes come from upstream; when
+   * they come from a peer, only if that peer sits higher up the tree than the request came from.
+   * Otherwise two nodes that see different lists could wait for each other.
+   */
+  boolean mayJoin(int hop) {
+    return hop == 0 || failover == null || peerHop > hop;
+  }
+
+  /**
+   * The bytes come from a peer asked at level {@code hop}; {@code toUpstream} switches the rest
+   * over to upstream.
+   */
+  void fromPeer(Runnable toUpstream, int hop) {
+    peerHop = hop;
     failover = toUpstream;
   }
 

@@ -5,6 +5,7 @@ import dev.registrycache.metrics.CacheMetrics;
 import dev.registrycache.oci.DistributionRequest;
 import dev.registrycache.oci.MediaTypes;
 import dev.registrycache.peer.Peer;
+import dev.registrycache.peer.PeerDirectory;
 import dev.registrycache.peer.Peers;
 import dev.registrycache.upstream.UpstreamClient;
 import java.util.HashMap;
@@ -45,12 +46,12 @@ final class ManifestSource {
    */
   CompletableFuture<Answer> fetch(RegistryConfig reg, DistributionRequest req, boolean head, int maxBytes, int hop) {
     Peers p = peers;
-    Optional<Peer> owner = p == null ? Optional.empty() : p.owner(key(req), hop);
+    Optional<PeerDirectory.Next> owner = p == null ? Optional.empty() : p.owner(key(req), hop);
     if (owner.isEmpty()) {
       return fromUpstream(reg, req, head, maxBytes);
     }
-    Peer o = owner.get();
-    Map<String, String> headers = new HashMap<>(p.headers(o, hop));
+    Peer o = owner.get().peer();
+    Map<String, String> headers = new HashMap<>(p.headers(owner.get()));
     headers.put("Accept", MediaTypes.UPSTREAM_ACCEPT);
     long asked = System.currentTimeMillis();
     return p.transport().fetch(p.uri(o, reg.name(), req.repository() + "/manifests/" + req.reference()), head,

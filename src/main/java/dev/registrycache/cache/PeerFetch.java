@@ -2,7 +2,7 @@ package dev.registrycache.cache;
 
 import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.metrics.CacheMetrics;
-import dev.registrycache.peer.Peer;
+import dev.registrycache.peer.PeerDirectory;
 import dev.registrycache.peer.Peers;
 import dev.registrycache.upstream.BodySink;
 import dev.registrycache.upstream.UpstreamClient;
@@ -28,8 +28,7 @@ final class PeerFetch {
   private static final Logger LOG = LoggerFactory.getLogger(PeerFetch.class);
 
   private final Peers peers;
-  private final Peer owner;
-  private final int hop;
+  private final PeerDirectory.Next owner;
   private final InFlightBlob blob;
   private final RegistryConfig reg;
   private final String repository;
@@ -37,11 +36,10 @@ final class PeerFetch {
   private final UpstreamClient upstream;
   private final CacheMetrics metrics;
 
-  PeerFetch(Peers peers, Peer owner, int hop, InFlightBlob blob, RegistryConfig reg, String repository,
+  PeerFetch(Peers peers, PeerDirectory.Next owner, InFlightBlob blob, RegistryConfig reg, String repository,
       String path, UpstreamClient upstream, CacheMetrics metrics) {
     this.peers = peers;
     this.owner = owner;
-    this.hop = hop;
     this.blob = blob;
     this.reg = reg;
     this.repository = repository;
@@ -57,10 +55,10 @@ final class PeerFetch {
    */
   CompletableFuture<HttpResponse<Void>> start(BodySink download, Function<ResponseInfo, BodySink> answered) {
     FailoverSink sink = new FailoverSink(download);
-    blob.fromPeer(sink::abandonSource);
-    blob.via("peer " + owner.name());
+    blob.fromPeer(sink::abandonSource, owner.hop());
+    blob.via("peer " + owner.peer().name());
     CompletableFuture<HttpResponse<Void>> fromPeer = peers.transport().get(
-        peers.uri(owner, reg.name(), repository + "/blobs/" + blob.digest()), peers.headers(owner, hop),
+        peers.uri(owner.peer(), reg.name(), repository + "/blobs/" + blob.digest()), peers.headers(owner),
         peers.headersWithin(), info -> {
           answered.apply(info);
           return sink;
@@ -78,10 +76,10 @@ final class PeerFetch {
       if (!sink.started()) {
         String why = err == null ? "status-" + r.statusCode() : reason(err);
         if ("unreachable".equals(why)) {
-          peers.directory().markDown(owner);
+          peers.directory().markDown(owner.peer());
         }
         metrics.peerFetch("blob", why);
-        LOG.info("peer {} did not send {} ({}): fetching it from {}", owner.name(), blob.digest(), why, reg.name());
+        LOG.info("peer {} did not send {} ({}): fetching it from {}", owner.peer().name(), blob.digest(), why, reg.name());
         blob.via(null);
         return upstream.stream(reg, repository, path, null, info -> {
           answered.apply(info);
@@ -90,8 +88,8 @@ final class PeerFetch {
       }
       long have = sink.passed();
       metrics.peerFetch("blob", "resumed");
-      LOG.info("peer {} broke off {} after {} bytes: the rest from {}", owner.name(), blob.digest(), have, reg.name());
-      blob.via("peer " + owner.name() + " and " + reg.name());
+      LOG.info("peer {} broke off {} after {} bytes: the rest from {}", owner.peer().name(), blob.digest(), have, reg.name());
+      blob.via("peer " + owner.peer().name() + " and " + reg.name());
       return upstream.stream(reg, repository, path, null, "bytes=" + have + "-", info -> sink.continueWith(info.statusCode()));
     }).thenCompose(f -> f);
   }

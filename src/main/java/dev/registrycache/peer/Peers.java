@@ -13,11 +13,14 @@ import java.util.Optional;
  */
 public record Peers(PeerDirectory directory, PeerToken token, PeerTransport transport,
     java.time.Duration headersWithin) {
-  /** The header that says how far a request has travelled between peers (1: within a zone, 2: to the owner). */
+  /**
+   * The header that says which level of the tree of owners a request is asked at (1: group,
+   * 2: zone, 3: cluster; see {@link PeerDirectory#next}).
+   */
   public static final String HOP = "X-Registry-Cache-Hop";
 
   /** The peer a blob or tag goes to first, if another one owns it (see {@link PeerDirectory#next}). */
-  public Optional<Peer> owner(String key, int hop) {
+  public Optional<PeerDirectory.Next> owner(String key, int hop) {
     return token.current() == null ? Optional.empty() : directory.next(key, hop);
   }
 
@@ -25,8 +28,8 @@ public record Peers(PeerDirectory directory, PeerToken token, PeerTransport tran
     return URI.create("http://" + p.authority() + "/v2/" + registry + "/" + path);
   }
 
-  /** The headers of a request to {@code p} made at {@code hop}. */
-  public Map<String, String> headers(Peer p, int hop) {
-    return Map.of("Authorization", "Bearer " + token.current(), HOP, String.valueOf(directory.hopTo(p, hop)));
+  /** The headers of a request to the peer {@link #owner} named. */
+  public Map<String, String> headers(PeerDirectory.Next to) {
+    return Map.of("Authorization", "Bearer " + token.current(), HOP, String.valueOf(to.hop()));
   }
 }

@@ -16,18 +16,42 @@ public final class Rendezvous {
 
   /** The peer with the highest weight for {@code key}; ties (practically never) go to the smaller name. */
   public static Optional<Peer> owner(String key, Collection<Peer> peers) {
-    long k = hash(key);
-    Peer best = null;
-    long bestWeight = 0;
-    for (Peer p : peers) {
-      long w = mix(k ^ p.seed());
-      if (best == null || Long.compareUnsigned(w, bestWeight) > 0
-          || w == bestWeight && p.name().compareTo(best.name()) < 0) {
-        best = p;
-        bestWeight = w;
+    Seeded s = Seeded.of(peers);
+    int i = s.owner(hash(key), x -> false);
+    return i < 0 ? Optional.empty() : Optional.of(s.peers[i]);
+  }
+
+  /** Peers with their seeds worked out once, for choosing among them often (a lookup is one mix per peer). */
+  static final class Seeded {
+    final Peer[] peers;
+    private final long[] seeds;
+
+    private Seeded(Peer[] peers) {
+      this.peers = peers;
+      this.seeds = new long[peers.length];
+      for (int i = 0; i < peers.length; i++) {
+        seeds[i] = peers[i].seed();
       }
     }
-    return Optional.ofNullable(best);
+
+    static Seeded of(Collection<Peer> peers) {
+      return new Seeded(peers.toArray(Peer[]::new));
+    }
+
+    /** The index of the owner of the key with hash {@code keyHash} among those not skipped, or -1. */
+    int owner(long keyHash, java.util.function.IntPredicate skip) {
+      int best = -1;
+      long bestWeight = 0;
+      for (int i = 0; i < seeds.length; i++) {
+        long w = mix(keyHash ^ seeds[i]);
+        if ((best < 0 || Long.compareUnsigned(w, bestWeight) > 0
+            || w == bestWeight && peers[i].name().compareTo(peers[best].name()) < 0) && !skip.test(i)) {
+          best = i;
+          bestWeight = w;
+        }
+      }
+      return best;
+    }
   }
 
   /** FNV-1a over the UTF-8 bytes: stable across JVMs and versions (unlike String.hashCode's spread). */

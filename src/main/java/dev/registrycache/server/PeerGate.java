@@ -3,6 +3,7 @@ package dev.registrycache.server;
 import dev.registrycache.oci.DistributionRequest;
 import dev.registrycache.oci.ErrorCode;
 import dev.registrycache.oci.OciError;
+import dev.registrycache.peer.PeerDirectory;
 import dev.registrycache.peer.PeerToken;
 import dev.registrycache.peer.Peers;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -35,9 +36,13 @@ final class PeerGate {
     };
   }
 
-  /** The hop the request made (1 or 2); a request without one is taken as the last hop. */
+  /**
+   * The level of the tree of owners the request was sent to (1 to 3); a request without a valid
+   * one is taken as sent to the top, so it never goes to another peer.
+   */
   static int hop(HttpRequest req) {
     String h = req.headers().get(Peers.HOP);
-    return "1".equals(h) ? 1 : 2;
+    return h != null && h.length() == 1 && h.charAt(0) >= '1' && h.charAt(0) <= '3' ? h.charAt(0) - '0'
+        : PeerDirectory.CLUSTER;
   }
 }

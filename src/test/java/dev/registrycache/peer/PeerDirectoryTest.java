@@ -13,7 +13,10 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-/** Where a request goes: the zone's owner, then the cluster's owner, at most two hops, never in a circle. */
+/**
+ * Where a request goes: up the tree of owners (group, zone, cluster), at most three hops, never in
+ * a circle, and no cache sends a key to more than about a group's worth of peers.
+ */
 class PeerDirectoryTest {
   private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
   private final Clock clock = new Clock() {
@@ -49,17 +52,23 @@ class PeerDirectoryTest {
 
   /** Follows a request from {@code start}'s client to the node that goes upstream; returns the path. */
   private List<String> follow(List<Peer> peers, int start, String key) {
+    return follow(peers, i -> at(peers, i), start, key);
+  }
+
+  private static List<String> follow(List<Peer> peers, java.util.function.IntFunction<PeerDirectory> node, int start,
+      String key) {
     List<String> path = new ArrayList<>(List.of(peers.get(start).name()));
-    PeerDirectory d = at(peers, start);
+    PeerDirectory d = node.apply(start);
     int hop = 0;
     for (int guard = 0; guard < 5; guard++) {
-      Optional<Peer> next = d.next(key, hop);
+      Optional<PeerDirectory.Next> next = d.next(key, hop);
       if (next.isEmpty()) {
         return path;
       }
-      hop = d.hopTo(next.get(), hop);
-      path.add(next.get().name());
-      d = at(peers, peers.indexOf(next.get()));
+      assertTrue(next.get().hop() > hop, "always up the tree: " + path);
+      hop = next.get().hop();
+      path.add(next.get().peer().name());
+      d = node.apply(Integer.parseInt(next.get().peer().name().substring("node-".length())));
     }
     throw new AssertionError("a circle: " + path);
   }
@@ -104,12 +113,51 @@ class PeerDirectoryTest {
       key = "sha256:ce";
       owner = Rendezvous.owner(key, peers).orElseThrow();
     }
-    assertEquals(Optional.of(owner), d.next(key, 0));
+    assertEquals(owner, d.next(key, 0).orElseThrow().peer());
     d.markDown(owner);
-    Optional<Peer> instead = d.next(key, 0);
-    assertTrue(instead.isEmpty() || !instead.get().equals(owner), "the next by weight, or upstream");
+    Optional<PeerDirectory.Next> instead = d.next(key, 0);
+    assertTrue(instead.isEmpty() || !instead.get().peer().equals(owner), "the next by weight, or upstream");
     now.set(now.get().plusSeconds(31));
-    assertEquals(Optional.of(owner), d.next(key, 0), "asked again after the pause");
+    assertEquals(owner, d.next(key, 0).orElseThrow().peer(), "asked again after the pause");
+  }
+
+  /**
+   * 2,100 nodes in three zones (33 groups of about 64 each): every request ends at the cluster's
+   * owner in at most three hops, and no node is asked for a key by more than a group's worth of
+   * peers: the fan-out stays bounded however large the cluster.
+   */
+  @Test
+  void inALargeClusterNoCacheServesMoreThanAboutAGroup() {
+    String[] zones = new String[2_100];
+    for (int i = 0; i < zones.length; i++) {
+      zones[i] = "zone-" + (i % 3);
+    }
+    List<Peer> peers = cluster(zones);
+    PeerDirectory[] nodes = new PeerDirectory[peers.size()];
+    for (int i = 0; i < nodes.length; i++) {
+      nodes[i] = at(peers, i);
+    }
+    for (String key : List.of("sha256:large-1", "sha256:large-2")) {
+      String owner = Rendezvous.owner(key, peers).orElseThrow().name();
+      java.util.Map<String, java.util.Set<String>> askedBy = new java.util.HashMap<>();
+      for (int i = 0; i < peers.size(); i++) {
+        List<String> path = follow(peers, n -> nodes[n], i, key);
+        assertEquals(owner, path.get(path.size() - 1), path.toString());
+        assertTrue(path.size() <= 4, "three hops at most: " + path);
+        for (int h = 1; h < path.size(); h++) {
+          askedBy.computeIfAbsent(path.get(h), k -> new java.util.HashSet<>()).add(path.get(h - 1));
+        }
+      }
+      int fanOut = askedBy.values().stream().mapToInt(java.util.Set::size).max().orElse(0);
+      assertTrue(fanOut > 20 && fanOut <= 2 * PeerDirectory.GROUP, "most peers one cache serves: " + fanOut);
+      long crossings = askedBy.entrySet().stream().mapToLong(e -> e.getValue().stream()
+          .filter(from -> !zoneOf(peers, from).equals(zoneOf(peers, e.getKey()))).count()).sum();
+      assertEquals(2, crossings, "a key crosses from each other zone into the owner's once");
+    }
+  }
+
+  private static String zoneOf(List<Peer> peers, String name) {
+    return peers.get(Integer.parseInt(name.substring("node-".length()))).zone();
   }
 
   @Test
