@@ -107,4 +107,21 @@ class InFlightBlobTest {
     }
     reader.close();
   }
+
+  /**
+   * A download from a peer is joined by this node's clients and by peers below that peer in the
+   * tree of owners, never by a request from its level or above (two nodes that see different
+   * lists would wait for each other); from upstream it is joined by anyone.
+   */
+  @Test
+  void aDownloadFromAPeerIsJoinedOnlyFromBelowIt() {
+    assertTrue(blob.mayJoin(3), "from upstream: anyone");
+    blob.fromPeer(() -> { }, 2);
+    assertTrue(blob.mayJoin(0), "this node's clients");
+    assertTrue(blob.mayJoin(1), "a peer of the group, below the zone's owner it comes from");
+    assertFalse(blob.mayJoin(2), "a request at the zone's level");
+    assertFalse(blob.mayJoin(3), "a request at the cluster's level");
+    blob.fromUpstream();
+    assertTrue(blob.mayJoin(3), "switched over to upstream: anyone again");
+  }
 }
