@@ -244,18 +244,19 @@ final class BlobDownload implements BodySink, Transfer {
     BlobIndex.Reservation room = blob.reservation();
     StoredBlob s;
     try {
-      s = blob.commit();
+      s = blob.commit(stored -> {
+        if (room != null) {
+          cx.index().add(stored, room);
+        } else {
+          cx.index().add(stored);
+        }
+      });
     } catch (IOException e) {
       cx.health().failed("storing " + blob.digest(), e);
       return;
     }
     if (s != null) {
       cx.health().succeeded();
-      if (room != null) {
-        cx.index().add(s, room);
-      } else {
-        cx.index().add(s);
-      }
       cx.afterStore().run();
     }
   }

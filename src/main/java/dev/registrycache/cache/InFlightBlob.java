@@ -488,10 +488,12 @@ public final class InFlightBlob {
   /**
    * Syncs the verified file and renames it into the store (slow: never on an event loop).
    *
+   * @param register adds the stored blob to the index before the download is complete, so that
+   *     no request finds it neither in flight nor stored (and fetches it a second time)
    * @return the stored blob, or null when the download was given up meanwhile
    * @throws IOException when the file could not be stored (the download has failed then)
    */
-  StoredBlob commit() throws IOException {
+  StoredBlob commit(java.util.function.Consumer<StoredBlob> register) throws IOException {
     synchronized (this) {
       if (state != State.STREAMING || !verified) {
         return null; // cancelled meanwhile
@@ -506,6 +508,7 @@ public final class InFlightBlob {
       fail(new OciError(ErrorCode.UNAVAILABLE, 500, "storing " + digest + " failed: " + e.getMessage()), true);
       throw e;
     }
+    register.accept(s);
     synchronized (this) {
       stored = s;
       state = State.COMPLETE;

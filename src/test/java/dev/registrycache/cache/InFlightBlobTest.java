@@ -59,7 +59,7 @@ class InFlightBlobTest {
     a.read(got, 0);
     assertEquals(new String(BYTES), new String(got.array()), "the growing file, read by position");
 
-    assertNotNull(blob.commit());
+    assertNotNull(blob.commit(s -> { }));
     assertTrue(reader.isOpen(), "the download is done, its readers are not");
     blob.releaseReader();
     assertTrue(reader.isOpen());
@@ -85,7 +85,7 @@ class InFlightBlobTest {
   void aDownloadWithoutReadersClosesTheChannelWhenItEnds() throws Exception {
     blob.attach(writer, Transfer.NONE, reader);
     download();
-    assertNotNull(blob.commit());
+    assertNotNull(blob.commit(s -> { }));
     assertFalse(reader.isOpen());
   }
 
