@@ -13,6 +13,8 @@ final class Exchange {
   String source;
   int status;
   long bytes;
+  /** How many times the blob was looked up again after it vanished before its answer began. */
+  int lookups;
 
   Exchange(HttpRequest request, boolean keepAlive) {
     this.request = request;
