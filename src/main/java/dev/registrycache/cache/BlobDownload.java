@@ -141,7 +141,7 @@ final class BlobDownload implements BodySink, Transfer {
     if (complete) {
       onComplete();
     } else {
-      resume();
+      blob.resumeUpstream();
     }
   }
 

@@ -142,6 +142,23 @@ public final class InFlightBlob {
     }
   }
 
+  /**
+   * Lets upstream send again after the pause while the download's room was decided, unless it
+   * is relayed and the relay's window is already full (its readers resume it then).
+   */
+  void resumeUpstream() {
+    RelayWindow r = relay;
+    Transfer t;
+    synchronized (this) {
+      t = transfer;
+    }
+    if (r != null) {
+      r.resumeUnlessFull();
+    } else {
+      t.resume();
+    }
+  }
+
   /** Passed on without being stored. */
   public boolean relayed() {
     return relay != null;

@@ -10,7 +10,8 @@ import java.util.Map;
  * The bytes of a blob passed from upstream to its clients without being stored: held in memory
  * from the slowest reader's position to the newest byte, at most about {@link #MAX_BYTES}.
  * Upstream is paused when the window is full and resumed once the slowest reader has taken
- * half of it, so a relay holds a bounded amount of memory whatever its clients' speeds. Bytes
+ * half of it, so a relay holds a bounded amount of memory whatever its clients' speeds. Both are
+ * asked for under the window's lock, and the transfer applies whichever came last. Bytes
  * before {@code base} are in the download's temp file (written before the disk filled up); a
  * reader still there counts as being at {@code base}.
  */
@@ -64,8 +65,8 @@ final class RelayWindow {
       }
       full = true;
       pausedSince = System.nanoTime();
+      upstream.pause(); // under the lock: a reader's resume cannot come before it
     }
-    upstream.pause();
   }
 
   /** How long upstream has waited for the readers; 0 while it does not. */
@@ -87,29 +88,24 @@ final class RelayWindow {
   }
 
   /** A reader is at {@code position} now; true when that resumed upstream. */
-  boolean at(Object reader, long position) {
-    synchronized (this) {
-      readers.put(reader, position);
-      trim();
-      if (!roomAgain()) {
-        return false;
-      }
-    }
-    upstream.resume();
-    return true;
+  synchronized boolean at(Object reader, long position) {
+    readers.put(reader, position);
+    trim();
+    return roomAgain();
   }
 
   /** A reader is done (or gone); true when that resumed upstream. */
-  boolean leave(Object reader) {
-    synchronized (this) {
-      readers.remove(reader);
-      trim();
-      if (!roomAgain()) {
-        return false;
-      }
+  synchronized boolean leave(Object reader) {
+    readers.remove(reader);
+    trim();
+    return roomAgain();
+  }
+
+  /** Lets upstream send again unless the window is full (its readers resume it then). */
+  synchronized void resumeUnlessFull() {
+    if (!full) {
+      upstream.resume();
     }
-    upstream.resume();
-    return true;
   }
 
   synchronized int readers() {
@@ -149,10 +145,12 @@ final class RelayWindow {
     }
   }
 
+  /** Resumes upstream (under the lock, so a pause cannot overtake it) once half the window is free. */
   private boolean roomAgain() {
     if (full && end - slowest() <= MAX_BYTES / 2) {
       full = false;
       pausedSince = null;
+      upstream.resume();
       return true;
     }
     return false;

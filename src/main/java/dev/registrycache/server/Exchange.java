@@ -15,6 +15,8 @@ final class Exchange {
   /** How far a peer's request travelled (0: a client of this node). */
   int hop;
   long bytes;
+  /** How many times the blob was looked up again after it vanished before its answer began. */
+  int lookups;
 
   Exchange(HttpRequest request, boolean keepAlive) {
     this.request = request;

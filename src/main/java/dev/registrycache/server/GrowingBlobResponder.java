@@ -28,7 +28,8 @@ import java.util.function.Consumer;
  * never on the event loop. A failed download before the headers becomes an OCI error;
  * after them, the connection is closed so the client sees a truncated body, never a wrong one.
  * Bytes of a relayed blob (one the store could not take) that are not in the file are written
- * from the relay's memory, and each write done tells the relay how far this client got.
+ * from the relay's memory, and each write done tells the relay how far this client got. A
+ * blob stored and evicted again before its answer began is looked up afresh.
  */
 final class GrowingBlobResponder implements InFlightBlob.Listener {
   private final ChannelHandlerContext ctx;
@@ -38,6 +39,8 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
   private final CacheMetrics metrics;
   private final Executor disk;
   private final Consumer<Exchange> done;
+  /** Called when the blob was stored and is gone from disk before this answer began (evicted). */
+  private final Runnable lookAgain;
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private FileChannel file;
   /** {@link #file} is the download's shared read channel, not our own. */
@@ -50,7 +53,7 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
   private long end;
 
   GrowingBlobResponder(ChannelHandlerContext ctx, Exchange ex, InFlightBlob blob, String rangeHeader,
-      CacheMetrics metrics, Executor disk, Consumer<Exchange> done) {
+      CacheMetrics metrics, Executor disk, Consumer<Exchange> done, Runnable lookAgain) {
     this.ctx = ctx;
     this.ex = ex;
     this.blob = blob;
@@ -58,6 +61,7 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
     this.metrics = metrics;
     this.disk = disk;
     this.done = done;
+    this.lookAgain = lookAgain;
   }
 
   /** @return false when the download cannot be read from its start any more: look the blob up again */
@@ -215,7 +219,11 @@ final class GrowingBlobResponder implements InFlightBlob.Listener {
             return;
           }
           file = opened;
-          if (opened != null || blob.state() != InFlightBlob.State.STREAMING) {
+          if (opened == null && blob.state() == InFlightBlob.State.COMPLETE) {
+            finished = true; // stored, then evicted before this answer began: as if never stored
+            blob.removeListener(this);
+            lookAgain.run();
+          } else if (opened != null || blob.state() != InFlightBlob.State.STREAMING) {
             pump();
           }
         });

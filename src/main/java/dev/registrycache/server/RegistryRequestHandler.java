@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
 final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryRequestHandler.class);
   private static final int MAX_QUEUED = 8;
+  /** Lookups of a blob that was evicted again before its answer began, before giving up. */
+  private static final int MAX_LOOKUPS = 3;
 
   private final CacheContext cache;
   /** Non-null on the peer endpoint: who may come in, and from how far. */
@@ -268,12 +270,24 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
       cache.metrics().lookup(reg.name(), "blob", f.joined() ? "join" : "miss");
       ex.source = f.joined() ? "join" : "miss";
       streaming = new GrowingBlobResponder(ctx, ex, f.blob(),
-          ex.request.headers().get(HttpHeaderNames.RANGE), cache.metrics(), cache.disk(), this::streamDone);
+          ex.request.headers().get(HttpHeaderNames.RANGE), cache.metrics(), cache.disk(), this::streamDone,
+          () -> lookAgain(ex, d));
       if (!streaming.start()) {
         streaming = null; // a relay that let go of its first bytes: a download of our own
         blob(ex, d);
       }
     }
+  }
+
+  /** The blob a stream waited for was stored and evicted before its answer began. */
+  private void lookAgain(Exchange ex, DistributionRequest d) {
+    streaming = null;
+    if (++ex.lookups > MAX_LOOKUPS) {
+      fail(ex, new OciError(ErrorCode.UNAVAILABLE, 503, "blob " + d.digest()
+          + " was evicted again before it could be sent; the cache is too small for what is pulled"), ex.keepAlive);
+      return;
+    }
+    blob(ex, d);
   }
 
   private void streamDone(Exchange ex) {

@@ -58,6 +58,8 @@ final class StreamExchange extends ChannelInboundHandlerAdapter implements Trans
   private boolean informational;
   private boolean keepAlive;
   private boolean done;
+  /** What the sink wants last: the connection reads only while this is false. */
+  private volatile boolean paused;
   private volatile boolean cancelled;
 
   private StreamExchange(UpstreamChannels channels, HttpRequest request, Function<ResponseInfo, BodySink> onSuccess,
@@ -260,23 +262,35 @@ final class StreamExchange extends ChannelInboundHandlerAdapter implements Trans
   /** From the sink, any thread: stop reading until {@link #resume}. */
   @Override
   public void pause() {
-    Channel ch = channel;
-    if (ch.eventLoop().inEventLoop()) {
-      ch.config().setAutoRead(false);
-    } else {
-      ch.eventLoop().execute(() -> ch.config().setAutoRead(false));
-    }
+    paused = true;
+    applyPause();
   }
 
   /** From the sink, any thread: read on (setting auto-read asks for the next read). */
   @Override
   public void resume() {
+    paused = false;
+    applyPause();
+  }
+
+  /**
+   * Makes the connection read or not as the latest {@link #pause}/{@link #resume} wants, on the
+   * event loop, whatever order the calls' tasks run in; never once the answer is done (the
+   * connection may carry another exchange by then).
+   */
+  private void applyPause() {
     Channel ch = channel;
-    ch.eventLoop().execute(() -> {
+    if (ch.eventLoop().inEventLoop()) {
       if (!done) {
-        ch.config().setAutoRead(true);
+        ch.config().setAutoRead(!paused);
       }
-    });
+    } else {
+      ch.eventLoop().execute(() -> {
+        if (!done) {
+          ch.config().setAutoRead(!paused);
+        }
+      });
+    }
   }
 
   /** From the sink, any thread: stop reading and close the connection. */

@@ -70,4 +70,53 @@ class RelayWindowTest {
     assertEquals(0, w.readers());
     assertNull(w.read(0, 1), "and nothing is kept for nobody");
   }
+
+  /**
+   * The window fills on the download's thread while the one reader takes half of it on its own:
+   * whichever way the two interleave, upstream ends up reading again (a pause that lands after
+   * the resume would leave the download stalled with room to spare).
+   */
+  @Test
+  void aReaderFreeingTheWindowWhileItFillsNeverLeavesUpstreamPaused() throws Exception {
+    Object reader = new Object();
+    RelayWindow[] w = new RelayWindow[1];
+    java.util.concurrent.atomic.AtomicBoolean paused = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      Transfer upstream = new Transfer() {
+        @Override
+        public void cancel() {
+        }
+
+        @Override
+        public void pause() {
+          // the reader catches up right as the pause is on its way
+          java.util.concurrent.Future<?> f = other.submit(() -> w[0].at(reader, RelayWindow.MAX_BYTES));
+          try {
+            f.get(300, java.util.concurrent.TimeUnit.MILLISECONDS);
+          } catch (java.util.concurrent.TimeoutException waitsForTheLock) {
+            // it runs once the pause is in
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+          paused.set(true);
+        }
+
+        @Override
+        public void resume() {
+          paused.set(false);
+        }
+      };
+      w[0] = new RelayWindow(0, upstream);
+      w[0].at(reader, 0);
+      for (int i = 0; i < RelayWindow.MAX_BYTES / CHUNK; i++) {
+        w[0].append(chunk(i));
+      }
+      other.submit(() -> { }).get(5, java.util.concurrent.TimeUnit.SECONDS); // the reader's move is done
+      assertEquals(0, w[0].pausedNanos(System.nanoTime()), "the window has room again");
+      assertFalse(paused.get(), "and upstream was told to read on last");
+    } finally {
+      other.shutdownNow();
+    }
+  }
 }
