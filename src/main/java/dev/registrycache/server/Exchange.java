@@ -17,6 +17,8 @@ final class Exchange {
   long bytes;
   /** How many times the blob was looked up again after it vanished before its answer began. */
   int lookups;
+  /** Counted and written to the access log already (a full answer is, before it is sent). */
+  boolean logged;
 
   Exchange(HttpRequest request, boolean keepAlive) {
     this.request = request;

@@ -332,10 +332,11 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
   private void respond(Exchange ex, FullHttpResponse r, boolean keepAlive) {
     ex.status = r.status().code();
     ex.bytes = r.content().readableBytes();
+    log(ex); // counted before the client can have the answer
+    ex.logged = true;
     if (!keepAlive) {
       r.headers().set(HttpHeaderNames.CONNECTION, "close");
       ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
-      log(ex);
       current = null;
       return;
     }
@@ -351,7 +352,9 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void finish(Exchange ex) {
-    log(ex);
+    if (!ex.logged) {
+      log(ex);
+    }
     current = null;
     if (!ex.keepAlive) {
       return;
