@@ -205,7 +205,7 @@ public final class BlobService {
     Optional<PeerDirectory.Next> owner = p == null ? Optional.empty() : p.owner(blob.digest().toString(), hop);
     CompletableFuture<HttpResponse<Void>> exchange = owner.isEmpty()
         ? upstream.stream(reg, repository, path, null, answered)
-        : new PeerFetch(p, owner.get(), blob, reg, repository, path, upstream, metrics).start(d, answered);
+        : new PeerFetch(p, owner.get(), hop, blob, reg, repository, path, upstream, metrics).start(d, answered);
     exchange.whenComplete((r, err) -> {
       if (err != null) {
         UpstreamException ue = err instanceof UpstreamException u ? u

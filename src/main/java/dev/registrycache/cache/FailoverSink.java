@@ -39,11 +39,14 @@ final class FailoverSink implements BodySink {
     return passed;
   }
 
-  /** The next source answered {@code status} to a request for the bytes from {@link #passed()} on. */
-  BodySink continueWith(int status) {
+  /**
+   * The next source answered {@code status} to a request for the bytes from {@link #passed()} on;
+   * when it is the {@code last} to be asked, its errors are the download's.
+   */
+  BodySink continueWith(int status, boolean last) {
     skip = status == 206 ? 0 : passed;
     broke = false;
-    lastSource = true;
+    lastSource = last;
     return this;
   }
 

@@ -209,9 +209,52 @@ class PeerClusterTest extends CacheTestBase {
     HttpResponse<byte[]> got = r.get();
     assertEquals(200, got.statusCode());
     assertArrayEquals(content, got.body(), "the rest came from upstream: the right bytes, no error");
-    assertEquals(1, fetches(asker, "resumed"));
+    assertEquals(1, fetches(asker, "broke"));
     assertTrue(upstream.requestsTo(blobPath(REPO, digest)).stream()
         .anyMatch(q -> q.header("Range") != null && q.header("Range").startsWith("bytes=")), "asked for the rest only");
     never.countDown();
+  }
+
+  /**
+   * Three nodes; the blob's owner goes away halfway through sending it. The node that asked it
+   * turns to the blob's next owner (not to upstream), which fetches the blob itself: upstream
+   * sees the first owner's broken GET and the next owner's, and no request for a part of it.
+   */
+  @Test
+  void aVanishedOwnerIsReplacedByTheNextOwnerNotByUpstream() throws Exception {
+    FakeUpstream upstream = upstream();
+    byte[] content = TestContent.random(2 << 20, 330);
+    String digest = upstream.blob(REPO, content);
+    Path peers = peersFile(NODES);
+    List<CacheApplication> caches = cluster(upstream, peers, NODES);
+    List<dev.registrycache.peer.Peer> all = new ArrayList<>();
+    for (String h : NODES) {
+      all.add(new dev.registrycache.peer.Peer("node-" + h.substring(h.lastIndexOf('.') + 1), h, PEER_PORT, ""));
+    }
+    var first = dev.registrycache.peer.Rendezvous.owner(digest, all).orElseThrow();
+    List<dev.registrycache.peer.Peer> rest = new ArrayList<>(all);
+    rest.remove(first);
+    var second = dev.registrycache.peer.Rendezvous.owner(digest, rest).orElseThrow();
+    rest.remove(second);
+    CacheApplication ownerCache = caches.get(all.indexOf(first));
+    CacheApplication asker = caches.get(all.indexOf(rest.get(0)));
+    CacheApplication next = caches.get(all.indexOf(second));
+    CountDownLatch half = new CountDownLatch(1);
+    CountDownLatch never = new CountDownLatch(1);
+    closeAfter(never::countDown);
+    upstream.behave(blobPath(REPO, digest), UpstreamBehavior.gated(half, never));
+    CompletableFuture<HttpResponse<byte[]>> r = pull(asker, digest);
+    assertTrue(half.await(10, java.util.concurrent.TimeUnit.SECONDS), "the owner is halfway");
+    upstream.behave(blobPath(REPO, digest), UpstreamBehavior.RANGED); // upstream is fine again
+    ownerCache.close(); // the owner goes away in the middle
+
+    HttpResponse<byte[]> got = r.get(CacheClient.TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(200, got.statusCode());
+    assertArrayEquals(content, got.body(), "the right bytes, no error");
+    assertEquals(1, fetches(asker, "fetched-from-next-owner"), "the rest came from the next owner");
+    var gets = upstream.requestsTo(blobPath(REPO, digest));
+    assertEquals(2, gets.size(), "the first owner's GET and the next owner's: " + gets);
+    assertTrue(gets.stream().noneMatch(q -> q.header("Range") != null), "nobody asked upstream for a part");
+    awaitTrue("the next owner keeps it", () -> next.index().peek(dev.registrycache.oci.Digest.parse(digest)) != null);
   }
 }
