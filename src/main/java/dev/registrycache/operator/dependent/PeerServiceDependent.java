@@ -18,8 +18,10 @@ import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
  * controller lists its ready pods with their node and zone, and each cache watches those slices
  * to know its peers. Exists while the caches ask each other.
  */
-@KubernetesDependent(informer = @Informer(namespaces = Constants.WATCH_CURRENT_NAMESPACE,
-    labelSelector = DependentLabels.SELECTOR))
+// created by apply without "only if it does not exist" (a resourceVersion on the apply), which API
+// servers before 1.24 refuse for Services ("resourceVersion should not be set on objects to be created")
+@KubernetesDependent(createResourceOnlyIfNotExistingWithSSA = false,
+    informer = @Informer(namespaces = Constants.WATCH_CURRENT_NAMESPACE, labelSelector = DependentLabels.SELECTOR))
 public class PeerServiceDependent extends RecordedDependent<Service> {
   public PeerServiceDependent() {
     super(Service.class);
