@@ -202,7 +202,9 @@ public final class BlobService {
       return d.answered(info.headers().firstValueAsLong("Content-Length").orElse(-1));
     };
     Peers p = peers;
-    Optional<PeerDirectory.Next> owner = p == null ? Optional.empty() : p.owner(blob.digest().toString(), hop);
+    // a client's own credentials go to upstream only, never through a peer
+    Optional<PeerDirectory.Next> owner = p == null || reg.isCaller() ? Optional.empty()
+        : p.owner(blob.digest().toString(), hop);
     CompletableFuture<HttpResponse<Void>> exchange = owner.isEmpty()
         ? upstream.stream(reg, repository, path, null, answered)
         : new PeerFetch(p, owner.get(), hop, blob, reg, repository, path, upstream, metrics).start(d, answered);

@@ -16,6 +16,7 @@ import dev.registrycache.peer.Peers;
 import dev.registrycache.store.DigestMismatchException;
 import dev.registrycache.store.LruMap;
 import dev.registrycache.store.ManifestStore;
+import dev.registrycache.store.PrivateDigests;
 import dev.registrycache.store.ManifestStore.CachedManifest;
 import dev.registrycache.store.StorageHealth;
 import dev.registrycache.store.TagEntry;
@@ -59,6 +60,8 @@ public final class ManifestService {
   private final CacheMetrics metrics;
   private final Executor background;
   private final StorageHealth health;
+  /** Where manifests fetched with a client's credentials are marked (null: none ever are). */
+  private final PrivateDigests privateDigests;
   /** Unknown tags and until when ({@link System#nanoTime()}: no wall-clock step moves it). */
   private final LruMap<String, Long> unknownTags = new LruMap<>(MAX_UNKNOWN_TAGS);
   private final ConcurrentHashMap<String, CompletableFuture<ManifestResult>> inFlight =
@@ -68,6 +71,13 @@ public final class ManifestService {
 
   public ManifestService(CacheConfig config, ManifestStore manifests, TagStore tags,
       UpstreamClient upstream, CacheMetrics metrics, Executor background, StorageHealth health) {
+    this(config, manifests, tags, upstream, metrics, background, health, null);
+  }
+
+  public ManifestService(CacheConfig config, ManifestStore manifests, TagStore tags,
+      UpstreamClient upstream, CacheMetrics metrics, Executor background, StorageHealth health,
+      PrivateDigests privateDigests) {
+    this.privateDigests = privateDigests;
     this.config = config;
     this.manifests = manifests;
     this.tags = tags;
@@ -196,11 +206,17 @@ public final class ManifestService {
       return CompletableFuture.completedFuture(new ManifestResult(m.get(), "hit"));
     }
     metrics.lookup(req.registry(), "manifest", "miss");
-    return shared(req.qualifiedName() + "@" + req.digest(), () -> fetch(reg, req, null, hop));
+    // a client's own fetch is never shared with anyone else's (nor with an anonymous one)
+    String who = reg.isCaller() ? "|caller " + reg.callerKey() : "";
+    return shared(req.qualifiedName() + "@" + req.digest() + who, () -> fetch(reg, req, null, hop));
   }
 
   private CompletableFuture<ManifestResult> byTag(RegistryConfig reg, DistributionRequest req, int hop)
       throws IOException {
+    if (reg.isCaller()) {
+      // private tags are resolved upstream by the caller's check, never remembered here
+      return shared(tagKey(req) + "|caller " + reg.callerKey(), () -> fetch(reg, req, null, hop));
+    }
     String key = tagKey(req);
     Optional<TagEntry> known = tags.get(req.registry(), req.repository(), req.reference());
     if (known.isPresent()) {
@@ -310,7 +326,7 @@ public final class ManifestService {
               if (s != null) {
                 return s;
               }
-              if (r.status() == 404 && !req.byDigest()) {
+              if (r.status() == 404 && !req.byDigest() && !reg.isCaller()) {
                 // asked with every stored type, so this 404 is about the tag, not the Accept
                 long now = System.nanoTime();
                 if (unknownTags.size() >= MAX_UNKNOWN_TAGS / 2) {
@@ -371,6 +387,14 @@ public final class ManifestService {
     }
     String type = mediaType(r.header("Content-Type"), doc);
     CachedManifest m;
+    if (reg.isCaller()) {
+      // marked before it is stored: never a moment where anyone could have it unchecked
+      privateDigests.mark(computed);
+      Digest held = Digest.of("sha256", body); // a signed schema 1 manifest's blob has its own digest
+      if (!held.equals(computed)) {
+        privateDigests.mark(held);
+      }
+    }
     try {
       m = manifests.put(computed, type, body);
       health.succeeded();
@@ -383,6 +407,9 @@ public final class ManifestService {
       StorageHealth.Problem p = health.failed("storing manifest " + computed, e);
       metrics.servedUnstored("manifest", p.label());
       return new ManifestResult(new CachedManifest(computed, type, body), "miss");
+    }
+    if (reg.isCaller()) {
+      return new ManifestResult(m, "miss"); // a private repository is not listed, its tags not kept
     }
     tags.markRepository(req.registry(), req.repository());
     if (req.byDigest()) {

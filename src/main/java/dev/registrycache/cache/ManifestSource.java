@@ -46,7 +46,8 @@ final class ManifestSource {
    */
   CompletableFuture<Answer> fetch(RegistryConfig reg, DistributionRequest req, boolean head, int maxBytes, int hop) {
     Peers p = peers;
-    Optional<PeerDirectory.Next> owner = p == null ? Optional.empty() : p.owner(key(req), hop);
+    // a client's own credentials go to upstream only, never through a peer
+    Optional<PeerDirectory.Next> owner = p == null || reg.isCaller() ? Optional.empty() : p.owner(key(req), hop);
     if (owner.isEmpty()) {
       return fromUpstream(reg, req, head, maxBytes);
     }

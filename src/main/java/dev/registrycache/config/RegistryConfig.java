@@ -1,5 +1,6 @@
 package dev.registrycache.config;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.net.URI;
 
@@ -14,11 +15,25 @@ import java.net.URI;
  * @param tagTtl optional tag TTL for this registry (e.g. {@code 1m}); the global one otherwise
  * @param caFile optional PEM bundle of CAs trusted for this registry, besides the JVM's
  * @param insecureSkipVerify accept any TLS certificate from this registry (test setups only)
+ * @param privateContent for a registry without credentials, what happens to content upstream
+ *     does not serve anonymously: {@code verify} (the default) caches it and serves it only to a
+ *     client whose own credentials upstream accepts for it; {@code bypass} leaves it alone (the
+ *     client is told to authenticate, and its runtime goes to the registry itself)
+ * @param callerKey set only on the copy made for one client's credentials ({@link #forCaller}):
+ *     a keyed hash that tells callers apart, never read from a configuration file
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record RegistryConfig(
     String name, String url, String username, String password, String passwordFile, String tagTtl,
-    String caFile, Boolean insecureSkipVerify) {
+    String caFile, Boolean insecureSkipVerify, String privateContent, @JsonIgnore String callerKey) {
+
+  public static final String VERIFY = "verify";
+  public static final String BYPASS = "bypass";
+
+  public RegistryConfig(String name, String url, String username, String password, String passwordFile,
+      String tagTtl, String caFile, Boolean insecureSkipVerify) {
+    this(name, url, username, password, passwordFile, tagTtl, caFile, insecureSkipVerify, null, null);
+  }
 
   public RegistryConfig(String name, String url, String username, String password, String passwordFile) {
     this(name, url, username, password, passwordFile, null, null, null);
@@ -34,6 +49,14 @@ public record RegistryConfig(
   }
 
   public RegistryConfig {
+    if (privateContent != null && !privateContent.equals(VERIFY) && !privateContent.equals(BYPASS)) {
+      throw new IllegalArgumentException("registry " + name + ": privateContent must be " + VERIFY + " or "
+          + BYPASS + ", got " + privateContent);
+    }
+    if (privateContent != null && username != null && callerKey == null) {
+      throw new IllegalArgumentException("registry " + name + ": privateContent applies only to a registry"
+          + " without credentials (with a username, everything fetched is shared by every client)");
+    }
     if (tagTtl != null) {
       try {
         Sizes.parseDuration(tagTtl);
@@ -57,6 +80,28 @@ public record RegistryConfig(
     }
   }
 
+  /**
+   * Whether content upstream refuses to anonymous requests is cached, and served only to clients
+   * whose own credentials upstream accepts for it: a registry without credentials of its own,
+   * unless {@code privateContent: bypass}.
+   */
+  public boolean verifiesCallers() {
+    return username == null && callerKey == null && !BYPASS.equals(privateContent);
+  }
+
+  /** Whether this copy carries one client's credentials (see {@link #forCaller}). */
+  public boolean isCaller() {
+    return callerKey != null;
+  }
+
+  /**
+   * This registry as one client reaches it: with that client's credentials, and a key that keeps
+   * its tokens apart from everyone else's.
+   */
+  public RegistryConfig forCaller(String user, String secret, String key) {
+    return new RegistryConfig(name, url, user, secret, null, tagTtl, caFile, insecureSkipVerify, null, key);
+  }
+
   public static RegistryConfig of(String name, String url) {
     return new RegistryConfig(name, url, null, null, null);
   }
@@ -70,11 +115,13 @@ public record RegistryConfig(
   public String toString() {
     return "RegistryConfig[name=" + name + ", url=" + url + ", username=" + username
         + ", password=" + (password == null ? null : "<redacted>") + ", passwordFile=" + passwordFile
-        + ", tagTtl=" + tagTtl + ", caFile=" + caFile + ", insecureSkipVerify=" + insecureSkipVerify + "]";
+        + ", tagTtl=" + tagTtl + ", caFile=" + caFile + ", insecureSkipVerify=" + insecureSkipVerify
+        + ", privateContent=" + privateContent + (callerKey == null ? "" : ", a client's credentials") + "]";
   }
 
   /** A copy safe to log: the password replaced. */
   public String describe() {
-    return name + " -> " + url + (username != null ? " (user " + username + ")" : "");
+    return name + " -> " + url + (callerKey != null ? " (a client's credentials)"
+        : username != null ? " (user " + username + ")" : "");
   }
 }

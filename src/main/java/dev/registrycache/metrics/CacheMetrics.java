@@ -138,6 +138,14 @@ public final class CacheMetrics {
     counter("peer_fetches", "kind", kind, "result", result).increment();
   }
 
+  /**
+   * A check upstream of whether a client may have private content: {@code allowed},
+   * {@code refused}, or either {@code -remembered} when a recent answer was used.
+   */
+  public void privateCheck(String registry, String result) {
+    counter("private_checks", "registry", registry, "result", result).increment();
+  }
+
   /** A request on the peer endpoint: {@code served}, {@code busy}, {@code unauthorized}. */
   public void peerRequest(String result) {
     counter("peer_requests", "result", result).increment();

@@ -2,6 +2,7 @@ package dev.registrycache.server;
 
 import dev.registrycache.cache.BlobService;
 import dev.registrycache.cache.ManifestService;
+import dev.registrycache.cache.PrivateAccess;
 import dev.registrycache.config.CacheConfig;
 import dev.registrycache.config.StorageScan;
 import dev.registrycache.config.RegistryConfig;
@@ -108,7 +109,8 @@ public final class CacheApplication implements AutoCloseable {
     BlobService blobService = new BlobService(config, storage.blobs(), index, upstream, metrics, maintenance, io,
         () -> maintenance.execute(storage::evict), storage.health());
     ManifestService manifestService = new ManifestService(config, storage.manifests(), tags, upstream, metrics, io,
-        storage.health());
+        storage.health(), storage.privateDigests());
+    PrivateAccess privacy = new PrivateAccess(upstream, storage.privateDigests(), metrics);
 
     metrics.gauge("store_size_bytes", "Bytes of blobs, manifests, tags and their directories on disk",
         index, BlobIndex::totalBytes);
@@ -148,10 +150,11 @@ public final class CacheApplication implements AutoCloseable {
     metrics.gauge("memory_cache_bytes", "Small blobs and manifests held in memory", hot, HotContent::usedBytes);
     files = new OpenBlobFiles(OPEN_FILES, disk);
     index.onEviction(files::close);
+    index.onEviction(storage.privateDigests()::unmark); // fetched again, it is marked again first
     Map<String, RegistryConfig> byName = CacheContext.byName(config);
     CacheContext ctx = new CacheContext(config, byName,
         new DistributionPathParser(byName::containsKey, config.defaultRegistry()),
-        blobService, manifestService, tags, upstream, metrics, accessLog, hot, files, verifier, io, disk);
+        blobService, manifestService, privacy, tags, upstream, metrics, accessLog, hot, files, verifier, io, disk);
     try {
       server = new CacheServer(config.listen(), ctx, loops);
     } catch (IOException | InterruptedException e) {

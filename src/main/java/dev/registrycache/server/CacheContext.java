@@ -2,6 +2,7 @@ package dev.registrycache.server;
 
 import dev.registrycache.cache.BlobService;
 import dev.registrycache.cache.ManifestService;
+import dev.registrycache.cache.PrivateAccess;
 import dev.registrycache.config.CacheConfig;
 import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.metrics.CacheMetrics;
@@ -26,6 +27,7 @@ record CacheContext(
     DistributionPathParser parser,
     BlobService blobs,
     ManifestService manifests,
+    PrivateAccess privacy,
     TagStore tags,
     UpstreamClient upstream,
     CacheMetrics metrics,

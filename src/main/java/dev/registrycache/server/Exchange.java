@@ -19,6 +19,13 @@ final class Exchange {
   int lookups;
   /** Counted and written to the access log already (a full answer is, before it is sent). */
   boolean logged;
+  /**
+   * The registry as this client reaches it, once upstream said it may have the private content
+   * it asked for (with its own credentials, or anonymously after all); null before that.
+   */
+  dev.registrycache.config.RegistryConfig as;
+  /** A private tag as the digest upstream named for this client, or null. */
+  dev.registrycache.oci.DistributionRequest resolved;
 
   Exchange(HttpRequest request, boolean keepAlive) {
     this.request = request;

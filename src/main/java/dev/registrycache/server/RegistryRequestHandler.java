@@ -1,10 +1,12 @@
 package dev.registrycache.server;
 
 import dev.registrycache.concurrent.Failures;
+import dev.registrycache.cache.BasicCredentials;
 import dev.registrycache.cache.BlobService;
 import dev.registrycache.cache.ManifestResult;
 import dev.registrycache.config.RegistryConfig;
 import dev.registrycache.oci.ByteRange;
+import dev.registrycache.oci.Digest;
 import dev.registrycache.oci.DistributionRequest;
 import dev.registrycache.oci.ErrorCode;
 import dev.registrycache.oci.ManifestAccept;
@@ -12,6 +14,7 @@ import dev.registrycache.oci.OciError;
 import dev.registrycache.oci.OciException;
 import dev.registrycache.store.BlobIndex;
 import dev.registrycache.store.ManifestStore.CachedManifest;
+import dev.registrycache.upstream.UpstreamException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -32,6 +35,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
 import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +50,8 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
   private static final int MAX_QUEUED = 8;
   /** Lookups of a blob that was evicted again before its answer began, before giving up. */
   private static final int MAX_LOOKUPS = 3;
+  /** What a client without credentials is asked for when it wants private content. */
+  static final String CHALLENGE = "Basic realm=\"registry-cache\", charset=\"UTF-8\"";
 
   private final CacheContext cache;
   /** Non-null on the peer endpoint: who may come in, and from how far. */
@@ -174,17 +180,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
       case CATALOG -> Catalog.answer(cache, d).whenComplete((r, e) -> onLoop(() -> answer(ex, r, e)));
       case TAGS_LIST -> TagList.answer(cache, registry(d.registry()), d)
           .whenComplete((r, e) -> onLoop(() -> answer(ex, r, e)));
-      case MANIFEST -> {
-        ManifestAccept accept = ManifestAccept.parse(ex.request.headers().getAll(HttpHeaderNames.ACCEPT));
-        cache.manifests().get(registry(d.registry()), d, accept, ex.hop)
-            .whenComplete((m, e) -> onLoop(() -> {
-              if (e != null) {
-                answer(ex, null, e);
-              } else {
-                sendManifest(ex, m);
-              }
-            }));
-      }
+      case MANIFEST -> manifest(ex, d);
       case BLOB -> blob(ex, d);
       default -> throw new IllegalStateException(d.kind().toString());
     }
@@ -217,6 +213,111 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     respond(ex, r, true);
   }
 
+  private void manifest(Exchange ex, DistributionRequest d) {
+    RegistryConfig reg = registry(d.registry());
+    boolean unchecked = ex.as == null && reg.verifiesCallers();
+    if (unchecked && (d.byDigest() && cache.privacy().isPrivate(d.digest())
+        || cache.privacy().knownPrivate(reg, d.repository()) || sentCredentials(ex))) {
+      checkThen(ex, d, reg, "manifests", () -> manifest(ex, d));
+      return;
+    }
+    ManifestAccept accept = ManifestAccept.parse(ex.request.headers().getAll(HttpHeaderNames.ACCEPT));
+    cache.manifests().get(ex.as != null ? ex.as : reg, ex.resolved != null ? ex.resolved : d, accept, ex.hop)
+        .whenComplete((m, e) -> onLoop(() -> {
+          if (e != null) {
+            if (unchecked && refusedAnonymously(e)) {
+              cache.privacy().rememberPrivate(reg, d.repository());
+              checkThen(ex, d, reg, "manifests", () -> manifest(ex, d));
+            } else {
+              answer(ex, null, e);
+            }
+          } else if (unchecked && cache.privacy().isPrivate(m.manifest().digest())) {
+            checkThen(ex, d, reg, "manifests", () -> manifest(ex, d)); // a tag of a private manifest
+          } else {
+            sendManifest(ex, m);
+          }
+        }));
+  }
+
+  /**
+   * A client sends credentials after the cache challenged it for private content (a runtime keeps
+   * sending them for the rest of the pull): its requests are checked with them, and what they
+   * fetch is private until upstream serves it anonymously too.
+   */
+  private static boolean sentCredentials(Exchange ex) {
+    return BasicCredentials.parse(ex.request.headers().get(HttpHeaderNames.AUTHORIZATION)) != null;
+  }
+
+  /** Upstream refused the cache's anonymous request (it maps 401 and 403 to DENIED). */
+  private static boolean refusedAnonymously(Throwable e) {
+    return Failures.unwrap(e) instanceof OciException oe && oe.error().code() == ErrorCode.DENIED;
+  }
+
+  /**
+   * Private content (or content of a repository that refused an anonymous request): asks upstream,
+   * with the client's own Basic credentials if it sent any, whether this client may have it, and
+   * goes on with {@code then} only if upstream said yes. Without credentials the client gets
+   * {@code 401} with a Basic challenge, which makes its runtime send the pod's pull credentials.
+   */
+  private void checkThen(Exchange ex, DistributionRequest d, RegistryConfig reg, String kind, Runnable then) {
+    if (peers != null) { // private content never leaves its node
+      fail(ex, new OciError(kind.equals("blobs") ? ErrorCode.BLOB_UNKNOWN : ErrorCode.MANIFEST_UNKNOWN,
+          d.reference() + " is not shared with peers"), true);
+      return;
+    }
+    BasicCredentials c = BasicCredentials.parse(ex.request.headers().get(HttpHeaderNames.AUTHORIZATION));
+    RegistryConfig as = c == null ? reg : cache.privacy().as(reg, c);
+    cache.upstreamOffLoop(() -> cache.privacy().check(as, d.repository(), kind, d.reference()))
+        .whenComplete((decision, err) -> onLoop(() -> {
+          if (err != null) {
+            answer(ex, null, new OciException(new OciError(ErrorCode.UNAVAILABLE,
+                UpstreamException.gatewayStatus(err), Failures.unwrap(err).getMessage())));
+          } else if (!decision.allowed()) {
+            refuse(ex, d, kind, decision.status());
+          } else {
+            ex.as = as;
+            ex.resolved = resolvedByDigest(d, decision.digest());
+            ex.source = "checked";
+            then.run();
+          }
+        }));
+  }
+
+  /** A tag becomes the digest upstream just named to this client: the cache never keeps private tags. */
+  private static DistributionRequest resolvedByDigest(DistributionRequest d, String digest) {
+    if (d.byDigest() || d.kind() != DistributionRequest.Kind.MANIFEST || digest == null) {
+      return null;
+    }
+    try {
+      Digest parsed = Digest.parse(digest);
+      return new DistributionRequest(d.kind(), d.head(), d.registry(), d.repository(), parsed.toString(), parsed,
+          d.pageSize(), d.last());
+    } catch (IllegalArgumentException e) {
+      return null; // asked by tag then, with the client's credentials, and not remembered
+    }
+  }
+
+  /** Upstream's no to this client, as upstream said it: 401 (with a challenge), 403 or 404. */
+  private void refuse(Exchange ex, DistributionRequest d, String kind, int status) {
+    String what = d.registry() + "/" + d.repository() + (d.byDigest() ? "@" : ":") + d.reference();
+    OciError err = switch (status) {
+      case 401 -> new OciError(ErrorCode.UNAUTHORIZED, what + " is not public upstream: authentication required"
+          + " (the credentials you would use for " + d.registry() + ")");
+      case 403 -> new OciError(ErrorCode.DENIED, d.registry() + " denied these credentials access to " + what);
+      case 404 -> new OciError(kind.equals("blobs") ? ErrorCode.BLOB_UNKNOWN : ErrorCode.MANIFEST_UNKNOWN,
+          what + " not found upstream for these credentials");
+      case 429 -> new OciError(ErrorCode.TOOMANYREQUESTS, d.registry() + " is rate limiting (429)");
+      default -> new OciError(ErrorCode.UNAVAILABLE, status >= 500 ? 503 : 502,
+          d.registry() + " answered " + status + " when asked whether this client may have " + what);
+    };
+    ex.status = err.status();
+    FullHttpResponse r = Responses.error(err, ex.head);
+    if (status == 401) {
+      r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, CHALLENGE);
+    }
+    respond(ex, r, true);
+  }
+
   private void sendManifest(Exchange ex, ManifestResult result) {
     CachedManifest m = result.manifest();
     ex.source = result.source();
@@ -242,18 +343,33 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
 
   private void blob(Exchange ex, DistributionRequest d) {
     RegistryConfig reg = registry(d.registry());
+    boolean unchecked = ex.as == null && reg.verifiesCallers();
+    if (unchecked && (cache.privacy().isPrivate(d.digest()) || cache.blobs().peekStored(d.digest()) == null
+        && (cache.privacy().knownPrivate(reg, d.repository()) || sentCredentials(ex)))) {
+      checkThen(ex, d, reg, "blobs", () -> privateBlob(ex, d));
+      return;
+    }
+    RegistryConfig use = ex.as != null ? ex.as : reg;
     if (ex.head) {
       BlobIndex.Entry e = cache.blobs().peekStored(d.digest());
       if (e == null) {
         cache.metrics().lookup(reg.name(), "blob", "head-miss");
-        HeadBlob.answer(cache, reg, d).whenComplete((r, err) -> onLoop(() -> answer(ex, r, err)));
+        HeadBlob.answer(cache, use, d).whenComplete((r, err) -> onLoop(() -> answer(ex, r, err)));
         return;
       }
-      ex.source = "hit";
+      ex.source = ex.as == null ? "hit" : "checked-hit";
       sender.head(ex, e);
       return;
     }
-    BlobService.Lookup lookup = cache.blobs().lookup(reg, d.repository(), d.digest(), ex.hop);
+    BlobService.Lookup lookup = cache.blobs().lookup(use, d.repository(), d.digest(), ex.hop);
+    if (unchecked && cache.privacy().isPrivate(d.digest())) {
+      // marked while we looked: a client's private download began meanwhile; never join it unchecked
+      if (lookup instanceof BlobService.Hit hit) {
+        hit.entry().release();
+      }
+      checkThen(ex, d, reg, "blobs", () -> privateBlob(ex, d));
+      return;
+    }
     if (lookup instanceof BlobService.Busy) {
       cache.metrics().peerRequest("busy");
       fail(ex, new OciError(ErrorCode.UNAVAILABLE, 503, d.digest() + " is itself being fetched from a peer"), true);
@@ -264,7 +380,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     }
     if (lookup instanceof BlobService.Hit hit) {
       cache.metrics().lookup(reg.name(), "blob", "hit");
-      ex.source = "hit";
+      ex.source = ex.as == null ? "hit" : "checked-hit";
       sender.send(ex, hit.entry(), d);
     } else if (lookup instanceof BlobService.Fetching f) {
       cache.metrics().lookup(reg.name(), "blob", f.joined() ? "join" : "miss");
@@ -277,6 +393,31 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
         blob(ex, d);
       }
     }
+  }
+
+  /**
+   * A blob this client may have (upstream said so): a miss is fetched with the client's
+   * credentials, and marked private first, off the event loop (the mark is fsynced).
+   */
+  private void privateBlob(Exchange ex, DistributionRequest d) {
+    if (!ex.as.isCaller() || cache.blobs().peekStored(d.digest()) != null) {
+      blob(ex, d); // an anonymous yes (public after all), or stored already
+      return;
+    }
+    CompletableFuture.runAsync(() -> {
+      try {
+        cache.privacy().markBeforeFetch(d.digest());
+      } catch (IOException e) {
+        throw new OciException(new OciError(ErrorCode.UNAVAILABLE, 503,
+            "cannot record " + d.digest() + " as private in the storage: " + e.getMessage()));
+      }
+    }, cache.disk()).whenComplete((v, err) -> onLoop(() -> {
+      if (err != null) {
+        answer(ex, null, err);
+      } else {
+        blob(ex, d);
+      }
+    }));
   }
 
   /** The blob a stream waited for was stored and evicted before its answer began. */

@@ -31,6 +31,7 @@ public final class Storage {
   private final BlobIndex index;
   private final ManifestStore manifests;
   private final TagStore tags;
+  private final PrivateDigests privateDigests;
   private final StorageHealth health = new StorageHealth();
   private final long maxBytes;
   private final long minFreeBytes;
@@ -45,6 +46,7 @@ public final class Storage {
     this.maxBytes = maxBytes;
     this.minFreeBytes = minFreeBytes;
     this.index = new BlobIndex(blobs);
+    this.privateDigests = new PrivateDigests(root);
     int count = index.rebuild();
     LOG.info("storage {}: {} blobs, {} bytes (limit {} bytes, keep {} bytes free)", root, count,
         index.totalBytes(), maxBytes, minFreeBytes);
@@ -83,6 +85,11 @@ public final class Storage {
 
   public TagStore tags() {
     return tags;
+  }
+
+  /** Content fetched with a client's own credentials (see {@link PrivateDigests}). */
+  public PrivateDigests privateDigests() {
+    return privateDigests;
   }
 
   public StorageHealth health() {

@@ -245,7 +245,7 @@ public final class UpstreamClient implements AutoCloseable {
           return CompletableFuture.completedFuture(r);
         }
         if (sentAuth != null && sentAuth.startsWith("Bearer ")) {
-          tokens.invalidate(reg.name(), scopeFor(repository));
+          tokens.invalidate(authKey(reg), scopeFor(repository));
           if (forcedAuth != null) {
             return CompletableFuture.completedFuture(r); // a fresh token was refused: give up
           }
@@ -253,11 +253,11 @@ public final class UpstreamClient implements AutoCloseable {
           return CompletableFuture.completedFuture(r);
         }
         if (ch.isBearer()) {
-          return fetchToken(reg, ch, repository, reg.name(), true).thenCompose(token ->
+          return fetchToken(reg, ch, repository, authKey(reg), true).thenCompose(token ->
               exchange(reg, repository, uri, method, accept, sender, hops + 1, "Bearer " + token));
         }
         if (ch.isBasic() && reg.username() != null) {
-          basicRegistries.put(reg.name(), Boolean.TRUE);
+          basicRegistries.put(authKey(reg), Boolean.TRUE);
           return exchange(reg, repository, uri, method, accept, sender, hops + 1, basic(reg));
         }
         return CompletableFuture.completedFuture(r);
@@ -314,14 +314,22 @@ public final class UpstreamClient implements AutoCloseable {
   }
 
   private String cachedAuthorization(RegistryConfig reg, String repository) {
-    String token = tokens.get(reg.name(), scopeFor(repository));
+    String token = tokens.get(authKey(reg), scopeFor(repository));
     if (token != null) {
       return "Bearer " + token;
     }
-    if (reg.username() != null && basicRegistries.containsKey(reg.name())) {
+    if (reg.username() != null && basicRegistries.containsKey(authKey(reg))) {
       return basic(reg);
     }
     return null;
+  }
+
+  /**
+   * Whose tokens and Basic habit: the registry's own, or one client's (a registry reached with a
+   * client's credentials never shares its tokens with anyone else).
+   */
+  private static String authKey(RegistryConfig reg) {
+    return reg.isCaller() ? reg.name() + " caller " + reg.callerKey() : reg.name();
   }
 
   private static String password(RegistryConfig reg) {

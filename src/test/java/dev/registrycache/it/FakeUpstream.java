@@ -52,6 +52,8 @@ final class FakeUpstream implements AutoCloseable {
   private final AtomicInteger conversions = new AtomicInteger();
   private volatile AuthMode auth = AuthMode.NONE;
   private volatile String basicCredentials;
+  private final java.util.Map<String, java.util.Set<String>> privateRepositories =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private volatile String host = "127.0.0.1";
   private volatile String tokenHost;
 
@@ -165,6 +167,18 @@ final class FakeUpstream implements AutoCloseable {
     basicCredentials = "Basic " + Base64.getEncoder()
         .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     auth = AuthMode.BASIC;
+  }
+
+  /**
+   * Requests for {@code repo} need Basic credentials of one of {@code userColonPasswords} (like a
+   * registry's private project); other repositories stay as they are (anonymous by default).
+   */
+  void privateRepository(String repo, String... userColonPasswords) {
+    java.util.Set<String> accepted = new java.util.HashSet<>();
+    for (String up : userColonPasswords) {
+      accepted.add("Basic " + Base64.getEncoder().encodeToString(up.getBytes(StandardCharsets.UTF_8)));
+    }
+    privateRepositories.put(repo, accepted);
   }
 
   // ---- what was received ----
@@ -283,6 +297,16 @@ final class FakeUpstream implements AutoCloseable {
 
   private boolean authorized(HttpExchange ex, String path, boolean head) throws IOException {
     String given = ex.getRequestHeaders().getFirst("Authorization");
+    String repository = repositoryOf(path);
+    java.util.Set<String> accepted = repository == null ? null : privateRepositories.get(repository);
+    if (accepted != null) {
+      if (given != null && accepted.contains(given)) {
+        return true;
+      }
+      ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"fake\"");
+      new UpstreamBehavior.Reply(ex, null, null, null, head, closing).error(401, "UNAUTHORIZED");
+      return false;
+    }
     switch (auth) {
       case NONE:
         return true;
