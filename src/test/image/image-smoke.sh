@@ -157,7 +157,11 @@ else
   bad "/readyz did not answer 200 within 60 s"; tail -20 "$b.log" >&2
 fi
 took "cache start until /readyz"
-check "/v2/ answers 200" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CACHE_PORT/v2/")" = 200
+# the default registries have no credentials: the ping asks for the client's (private content needs them)
+check "/v2/ answers 401 with a Basic challenge" test "$(curl -s -o /dev/null -w '%{http_code} %header{www-authenticate}' \
+  "http://127.0.0.1:$CACHE_PORT/v2/")" = '401 Basic realm="registry-cache", charset="UTF-8"'
+check "/v2/ with credentials answers 200" test "$(curl -s -o /dev/null -w '%{http_code}' -u any:thing \
+  "http://127.0.0.1:$CACHE_PORT/v2/")" = 200
 check "the process runs as uid 65532" grep -Eq '^Uid:\s+65532\s+65532' "/proc/$pid/status"
 check "the process has no capabilities" grep -Eq '^CapEff:\s+0+$' "/proc/$pid/status"
 check "default storage is under /tmp" grep -q "storage=/tmp/.cache/registry-cache" "$b.log"

@@ -90,6 +90,9 @@ public final class CacheConfigModel {
         if (r.tagTtl != null) {
           m.put("tagTtl", r.tagTtl);
         }
+        if (r.privateContent != null) {
+          m.put("privateContent", r.privateContent);
+        }
         RegistryCredentials c = credentials.get(r.name);
         if (c != null) {
           String key = "registry-" + i + ".password";

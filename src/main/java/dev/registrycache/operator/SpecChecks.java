@@ -39,6 +39,12 @@ final class SpecChecks {
       invalid("peers.port " + spec.peers.port + " is also port, adminPort or metricsPort: the peer endpoint needs a"
           + " port of its own");
     }
+    for (var r : spec.registries) {
+      if (r.privateContent != null && r.credentialsSecretRef != null) {
+        invalid("registry " + r.name + ": privateContent applies only to a registry without credentialsSecretRef;"
+            + " with credentials, everything the cache fetches is shared by every pod of the selected nodes");
+      }
+    }
     HostPathRules.storageProblem(spec.storage.hostPath)
         .ifPresent(p -> invalid("storage.hostPath " + spec.storage.hostPath + " " + p));
     configDir("containerd", spec.runtimes.containerd, false);

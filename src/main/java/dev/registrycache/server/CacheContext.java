@@ -46,6 +46,16 @@ record CacheContext(
     return CompletableFuture.supplyAsync(start, disk).thenCompose(f -> f);
   }
 
+  /** Whether some registry serves private content to the clients upstream accepts (so pings challenge). */
+  boolean verifiesCallers() {
+    for (RegistryConfig r : registries.values()) {
+      if (r.verifiesCallers()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static Map<String, RegistryConfig> byName(CacheConfig config) {
     return config.registries().stream()
         .collect(Collectors.toUnmodifiableMap(RegistryConfig::name, r -> r));

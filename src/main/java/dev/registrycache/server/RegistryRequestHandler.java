@@ -173,6 +173,15 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
   private void dispatch(Exchange ex, DistributionRequest d) {
     switch (d.kind()) {
       case BASE -> {
+        if (peers == null && cache.verifiesCallers() && !ex.request.headers().contains(HttpHeaderNames.AUTHORIZATION)) {
+          // as an authenticating registry answers: clients of containers/image (podman, skopeo, CRI-O)
+          // send credentials only where the ping challenged them, and private content needs them
+          FullHttpResponse r = Responses.error(new OciError(ErrorCode.UNAUTHORIZED, "send the credentials you have"
+              + " for the registry; public content needs none"), ex.head);
+          r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, CHALLENGE);
+          respond(ex, r, true);
+          return;
+        }
         ex.status = 200;
         FullHttpResponse r = Responses.full(HttpResponseStatus.OK, Responses.JSON, "{}".getBytes(), ex.head);
         respond(ex, r, true);
@@ -217,7 +226,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     RegistryConfig reg = registry(d.registry());
     boolean unchecked = ex.as == null && reg.verifiesCallers();
     if (unchecked && (d.byDigest() && cache.privacy().isPrivate(d.digest())
-        || cache.privacy().knownPrivate(reg, d.repository()) || sentCredentials(ex))) {
+        || cache.privacy().knownPrivate(reg, d.repository()))) {
       checkThen(ex, d, reg, "manifests", () -> manifest(ex, d));
       return;
     }
@@ -237,15 +246,6 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
             sendManifest(ex, m);
           }
         }));
-  }
-
-  /**
-   * A client sends credentials after the cache challenged it for private content (a runtime keeps
-   * sending them for the rest of the pull): its requests are checked with them, and what they
-   * fetch is private until upstream serves it anonymously too.
-   */
-  private static boolean sentCredentials(Exchange ex) {
-    return BasicCredentials.parse(ex.request.headers().get(HttpHeaderNames.AUTHORIZATION)) != null;
   }
 
   /** Upstream refused the cache's anonymous request (it maps 401 and 403 to DENIED). */
@@ -275,6 +275,9 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
           } else if (!decision.allowed()) {
             refuse(ex, d, kind, decision.status());
           } else {
+            if (as.isCaller()) {
+              cache.privacy().rememberPrivate(reg, d.repository()); // its blobs follow: fetched the same way
+            }
             ex.as = as;
             ex.resolved = resolvedByDigest(d, decision.digest());
             ex.source = "checked";
@@ -345,7 +348,7 @@ final class RegistryRequestHandler extends ChannelInboundHandlerAdapter {
     RegistryConfig reg = registry(d.registry());
     boolean unchecked = ex.as == null && reg.verifiesCallers();
     if (unchecked && (cache.privacy().isPrivate(d.digest()) || cache.blobs().peekStored(d.digest()) == null
-        && (cache.privacy().knownPrivate(reg, d.repository()) || sentCredentials(ex)))) {
+        && cache.privacy().knownPrivate(reg, d.repository()))) {
       checkThen(ex, d, reg, "blobs", () -> privateBlob(ex, d));
       return;
     }

@@ -116,9 +116,11 @@ class PrivateContentTest extends CacheTestBase {
     upstream.blob(PUBLIC, image.layer()); // the same layer, public in another repository
     String layer = "/v2/" + PRIVATE + "/blobs/" + image.layerDigest();
     CacheApplication first = start(setup().registry("docker.io", upstream.url()));
-    assertArrayEquals(image.layer(), new CacheClient(first.address()).get(layer, "Authorization", ALICE).body());
+    CacheClient before = new CacheClient(first.address());
+    assertEquals(200, before.get("/v2/" + PRIVATE + "/manifests/v1", "Authorization", ALICE).statusCode());
+    assertArrayEquals(image.layer(), before.get(layer, "Authorization", ALICE).body());
     try (Stream<Path> marks = Files.list(storage().resolve("private"))) {
-      assertEquals(1, marks.count(), "the layer is marked private on disk");
+      assertEquals(2, marks.count(), "the manifest and the layer are marked private on disk");
     }
     first.close();
 
@@ -133,6 +135,21 @@ class PrivateContentTest extends CacheTestBase {
     assertArrayEquals(image.layer(), client.get("/v2/" + PUBLIC + "/blobs/" + image.layerDigest()).body());
     assertEquals(1, upstream.count("HEAD", blobPath(PUBLIC, image.layerDigest())), "checked once, then public");
     assertEquals(1, upstream.count("GET", blobPath(PRIVATE, image.layerDigest())));
+  }
+
+  @Test
+  void thePingChallengesOnlyWhereSomeRegistryVerifiesCallers() throws Exception {
+    FakeUpstream upstream = upstream();
+    CacheClient verifying = new CacheClient(start(setup().registry("docker.io", upstream.url())).address());
+    HttpResponse<byte[]> ping = verifying.get("/v2/");
+    assertEquals(401, ping.statusCode());
+    assertEquals("Basic realm=\"registry-cache\", charset=\"UTF-8\"", ping.headers().firstValue("WWW-Authenticate")
+        .orElse(null), "containers/image sends credentials only where the ping challenged");
+    assertEquals(200, verifying.get("/v2/", "Authorization", basic("", "")).statusCode(), "what podman sends without any");
+    assertEquals(200, verifying.get("/v2/", "Authorization", ALICE).statusCode());
+
+    CacheClient shared = new CacheClient(start(setup().registry("docker.io", upstream.url(), "robot", "pw")).address());
+    assertEquals(200, shared.get("/v2/").statusCode(), "with shared credentials nothing is checked per client");
   }
 
   @Test

@@ -35,6 +35,16 @@ class CacheConfigModelTest {
     assertTrue(m.secretData().isEmpty());
   }
 
+  @Test
+  void privateContentReachesTheCacheAndNeedsARegistryWithoutCredentials() throws Exception {
+    RegistryCacheSpec spec = Specs.withRegistries(Specs.registry("docker.io", null, null, null),
+        Specs.registry("ghcr.io", null, null, null));
+    spec.registries.get(1).privateContent = "bypass";
+    CacheConfig c = load(CacheConfigModel.of(spec, Map.of()));
+    assertTrue(c.registries().stream().filter(r -> r.name().equals("docker.io")).allMatch(r -> r.verifiesCallers()));
+    assertTrue(c.registries().stream().filter(r -> r.name().equals("ghcr.io")).noneMatch(r -> r.verifiesCallers()));
+  }
+
   /** The cache refused to start ("defaultRegistry docker.io is not among the registries"). */
   @Test
   void withoutDockerHubTheFirstRegistryIsTheDefault() throws Exception {

@@ -29,6 +29,13 @@ public class RegistrySpec {
   @Pattern(Durations.PATTERN)
   public String tagTtl;
 
+  @JsonPropertyDescription("For a registry without credentialsSecretRef: what happens to images upstream does not "
+      + "serve anonymously. verify (default): cached, and served from the node's disk only to a pod whose own pull "
+      + "credentials upstream accepts for them (checked upstream with those credentials); bypass: not cached, the "
+      + "runtime pulls them from the registry itself.")
+  @Pattern("^(verify|bypass)$")
+  public String privateContent;
+
   public RegistrySpec() {}
 
   public RegistrySpec(String name, String url) {
