@@ -8,10 +8,12 @@
 #   CACHE_PORT     the cache's port (default 15070; admin port = CACHE_PORT + 1)
 #   E2E_*_PORT     the kit's ports (see the kit's lib.sh)
 #
-# One cache mirrors three registries, each backed by a kit upstream:
+# One cache mirrors four registries, each backed by a kit upstream:
 #   quay.io   -> token-auth upstream (credentials in the config)
 #   ghcr.io   -> htpasswd (Basic) upstream
 #   docker.io -> anonymous upstream
+#   private.example -> the same htpasswd upstream without credentials in the config: its
+#             images are private, served only to clients whose own credentials it accepts
 # Passes, every one through the kit's run-e2e.sh (3 clients x 7 images, full set):
 #   1 quay.io via path prefix      cold: every blob comes through the token flow
 #   2 ghcr.io via path prefix      Basic auth; blobs already cached (content-addressed)
@@ -78,6 +80,8 @@ registries:
     url: http://127.0.0.1:$E2E_UPSTREAM_BASIC_PORT
     username: $E2E_USER
     passwordFile: $work/basic-password
+  - name: private.example
+    url: http://127.0.0.1:$E2E_UPSTREAM_BASIC_PORT
 YAML
 printf '%s\n' "$E2E_PASSWORD" >"$work/basic-password"
 
@@ -126,6 +130,50 @@ e2e_pass "docker.io host-style (ns=)" "127.0.0.1:$CACHE_PORT"
 e2e_pass "docker.io host-style, second run" "127.0.0.1:$CACHE_PORT" quiet
 e2e_pass "docker.io via path prefix, warm" "127.0.0.1:$CACHE_PORT/docker.io" quiet
 
+# private content: an image only the Basic upstream has, pulled by real clients with their
+# own credentials (skopeo and podman from an auth.json for the mirror, ctr with --user), and
+# refused to the same clients without them or with a wrong password
+private_content() {
+  local img="$work/private-image" ref=private.example/team/private:v1 out before after c
+  python3 "$E2E_DIR/mkimage.py" --out "$img" --tag v1 --layers 64K,2M --seed "private-$$-$RANDOM" \
+    --layout oci >/dev/null
+  skopeo copy --quiet --dest-tls-verify=false --dest-creds "$E2E_USER:$E2E_PASSWORD" "oci:$img:v1" \
+    "docker://127.0.0.1:$E2E_UPSTREAM_BASIC_PORT/team/private:v1"
+  fetched() { curl -sf --max-time 10 "http://127.0.0.1:$ADMIN_PORT/metrics" |
+    awk '/^registry_cache_upstream_fetched_bytes_total\{registry="private.example"/ {s += $NF} END {printf "%d\n", s}'; }
+  # containerd names the registry with ns= (host-style); skopeo and podman need the path prefix
+  pull() {  # pull CLIENT [--creds USER:PASS]
+    local c=$1; shift
+    if [[ $c == containerd ]]; then "$E2E_DIR/pull-with-containerd.sh" "$@" "127.0.0.1:$CACHE_PORT" "$ref"
+    else "$E2E_DIR/pull-with-$c.sh" "$@" "127.0.0.1:$CACHE_PORT/private.example" "$ref"; fi
+  }
+  for c in skopeo podman containerd; do
+    if out=$(pull "$c" 2>&1); then bad "private content: $c without credentials got the image: $out"
+    else ok "private content: $c without credentials is refused"; fi
+    if out=$(pull "$c" --creds "$E2E_USER:wrong" 2>&1); then bad "private content: $c with a wrong password got it: $out"
+    else ok "private content: $c with a wrong password is refused"; fi
+  done
+  for c in skopeo podman containerd; do
+    before=$(fetched)
+    if out=$(pull "$c" --creds "$E2E_USER:$E2E_PASSWORD" 2>&1); then
+      ok "private content: $c with its credentials: $(tail -1 <<<"$out")"
+    else bad "private content: $c with its credentials: $out"; fi
+    after=$(fetched)
+    if [[ $c == skopeo ]]; then
+      if (( after > before )); then ok "private content: the first pull fetched $((after - before)) bytes upstream"
+      else bad "private content: the first pull fetched nothing upstream"; fi
+    elif [[ $after == "$before" ]]; then ok "private content: $c was served from the cache's disk"
+    else bad "private content: $c made the cache fetch $((after - before)) bytes again"; fi
+  done
+  for c in skopeo podman containerd; do  # cached now: still nothing without credentials
+    if out=$(pull "$c" 2>&1); then bad "private content: $c without credentials got the cached image: $out"
+    else ok "private content: $c without credentials is refused the cached image too"; fi
+  done
+  if grep -q -- "$E2E_PASSWORD" "$work/cache.log"; then bad "private content: a password is in the cache's log"
+  else ok "private content: no password in the cache's log"; fi
+}
+private_content
+
 if out="$("$E2E_DIR/mirror-checks.sh" --strict-range "127.0.0.1:$CACHE_PORT" docker.io/library/e2e-large:v1 2>&1)"; then
   ok "mirror-checks: $(tail -1 <<<"$out")"
 else
@@ -137,6 +185,9 @@ for repo in docker.io/library/e2e-large quay.io/library/e2e-multi ghcr.io/e2e-or
   if jq -e --arg r "$repo" '.repositories | index($r)' <<<"$catalog" >/dev/null; then ok "catalog lists $repo"
   else bad "catalog lacks $repo: $catalog"; fi
 done
+if jq -e '.repositories | index("private.example/team/private")' <<<"$catalog" >/dev/null; then
+  bad "the catalog names a private repository: $catalog"
+else ok "the catalog does not name the private repository"; fi
 
 # node configuration with real runtimes: the writers' files handed to ctr, skopeo and podman
 if out="$(E2E_DIR="$E2E_DIR" "$ROOT/src/test/e2e/node-runtimes.sh" "127.0.0.1:$CACHE_PORT" 2>&1)"; then

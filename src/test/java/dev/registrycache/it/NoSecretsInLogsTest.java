@@ -125,6 +125,45 @@ class NoSecretsInLogsTest extends CacheTestBase {
     }
   }
 
+  /**
+   * A client's own credentials (private content), accepted and refused: not in a log line, an
+   * answer, a metric, nor anywhere in the storage (the access log writes no request header).
+   */
+  @Test
+  void aClientsOwnCredentialsLeaveNoTrace() throws Exception {
+    FakeUpstream hub = upstream();
+    hub.privateRepository("team/app", "erin:" + PASSWORD);
+    hub.manifest("team/app", "v1", TestContent.OCI_MANIFEST, TestContent.manifest(TestContent.OCI_MANIFEST, "p"));
+    String layer = hub.blob("team/app", TestContent.random(3000, 65));
+    List<String> answers = new ArrayList<>();
+    String logged;
+    try (OutputCapture capture = new OutputCapture()) {
+      CacheApplication cache = start(setup().registry("docker.io", hub.url()));
+      CacheClient client = new CacheClient(cache.address());
+      String right = "Basic " + basic("erin", PASSWORD);
+      answers.add(expect(200, client.get("/v2/team/app/manifests/v1", "Authorization", right)));
+      answers.add(expect(200, client.get("/v2/team/app/blobs/" + layer, "Authorization", right)));
+      answers.add(expect(401, client.get("/v2/team/app/blobs/" + layer, "Authorization",
+          "Basic " + basic("erin", WRONG_PASSWORD))));
+      answers.add(expect(401, client.get("/v2/team/app/blobs/" + layer)));
+      answers.add(exposition(cache));
+      logged = capture.text();
+    }
+    assertTrue(hub.requestsTo(blobPath("team/app", layer)).stream()
+        .anyMatch(r -> ("Basic " + basic("erin", PASSWORD)).equals(r.header("Authorization"))), "they were used");
+    StringBuilder stored = new StringBuilder();
+    try (var files = Files.walk(storage())) {
+      for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+        stored.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1)).append(f).append('\n');
+      }
+    }
+    String everything = logged + String.join("\n", answers) + stored;
+    for (String secret : new String[] {PASSWORD, WRONG_PASSWORD, basic("erin", PASSWORD),
+        basic("erin", WRONG_PASSWORD), "Basic ZXJp"}) {
+      assertFalse(everything.contains(secret), secret + " appears in:\n" + everything);
+    }
+  }
+
   /** Everything /metrics serves. */
   private static String exposition(CacheApplication cache) {
     String text = ((io.micrometer.prometheusmetrics.PrometheusMeterRegistry) cache.metrics().registry()).scrape();

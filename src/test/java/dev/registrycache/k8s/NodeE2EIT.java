@@ -118,13 +118,22 @@ class NodeE2EIT {
   }
 
   static Pod runPod(KubernetesClient k, String name, String image) {
-    k.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName(name)
+    return runPod(k, "default", name, image, null);
+  }
+
+  /** @param pullSecret the name of an imagePullSecret of the pod, or null */
+  static Pod runPod(KubernetesClient k, String ns, String name, String image, String pullSecret) {
+    var spec = new PodBuilder().withNewMetadata().withName(name).withNamespace(ns)
         .withLabels(Map.of("e2e", "node")).endMetadata()
         .withNewSpec().withRestartPolicy("Never").addNewContainer().withName("c").withImage(image)
-        .withCommand("/bin/true").endContainer().endSpec().build()).create();
+        .withCommand("/bin/true").endContainer();
+    if (pullSecret != null) {
+      spec = spec.addNewImagePullSecret(pullSecret);
+    }
+    k.pods().inNamespace(ns).resource(spec.endSpec().build()).create();
     // the test images are synthetic layers without programs: pulled is what counts here
     return await("image of " + name + " pulled (" + image + ")", LONG, () -> {
-      Pod p = k.pods().inNamespace("default").withName(name).get();
+      Pod p = k.pods().inNamespace(ns).withName(name).get();
       var cs = p == null || p.getStatus() == null ? null : p.getStatus().getContainerStatuses();
       if (cs == null || cs.isEmpty()) {
         return null;
@@ -277,6 +286,7 @@ class NodeE2EIT {
           .filter(l -> l.startsWith("VmRSS")).findFirst().orElse("?");
       System.out.println("cache pod " + rss);
       comparePullTimes(fetched2);
+      privateImagesReachOnlyPodsThatCouldPullThemThemselves(k);
       thePeersAreFoundThroughTheApiServerAndOnlyTheyGetIn(k);
       aRotatedPasswordReachesTheCacheWithoutARestart(k);
       aRolloutThatCannotRunIsInTheStatus(k);
@@ -321,6 +331,98 @@ class NodeE2EIT {
     }
   }
 
+  /**
+   * An image only the Basic upstream has, in a registry the RegistryCache has no credentials
+   * for: a pod with an imagePullSecret gets it through the cache (containerd sends the secret's
+   * credentials after the cache's 401 challenge), a second pull of it comes from the node's disk;
+   * a pod in another namespace without the secret gets ErrImagePull, before and after it is
+   * cached; a public image needs no credentials in either namespace.
+   */
+  private void privateImagesReachOnlyPodsThatCouldPullThemThemselves(KubernetesClient k) throws Exception {
+    Path layout = Files.createTempDirectory("private-image");
+    exec(List.of("python3", "../shared/e2e/mkimage.py", "--out", layout.toString(), "--tag", "v1",
+        "--layers", "64K,1M", "--seed", "kit-private-" + System.nanoTime(), "--layout", "oci"));
+    exec(List.of("skopeo", "copy", "--quiet", "--dest-tls-verify=false", "--dest-creds", "e2e:e2e-password",
+        "oci:" + layout + ":v1", "docker://127.0.0.1:15041/team/private:v1"));
+    String image = "private.example/team/private:v1";
+    String fetchedLine = "registry_cache_upstream_fetched_bytes_total{registry=\"private.example\"}";
+    for (String ns : List.of("team-a", "team-b")) {
+      k.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+          .withName(ns).endMetadata().build()).serverSideApply();
+    }
+    String dockerConfig = "{\"auths\":{\"private.example\":{\"auth\":\""
+        + java.util.Base64.getEncoder().encodeToString("e2e:e2e-password".getBytes()) + "\"}}}";
+    k.secrets().inNamespace("team-a").resource(new SecretBuilder().withNewMetadata().withName("pull").endMetadata()
+        .withType("kubernetes.io/dockerconfigjson").withStringData(Map.of(".dockerconfigjson", dockerConfig))
+        .build()).serverSideApply();
+    try {
+      removeImages("private.example/");
+      // 1. without the secret, before anyone cached it: refused, as by the registry itself
+      assertPullRefused(k, "team-b", "no-secret-1", image);
+      // 2. with the secret: through the cache, fetched upstream with the pod's credentials
+      double before = metric(metrics(), fetchedLine);
+      runPod(k, "team-a", "with-secret-1", image, "pull");
+      double fetched = metric(metrics(), fetchedLine);
+      assertTrue(fetched > before, "the cache fetched the private image: " + before + " -> " + fetched);
+      // 3. again, really pulled again: from the node's disk
+      k.pods().inNamespace("team-a").withName("with-secret-1").delete();
+      await("pod gone", LONG, () -> k.pods().inNamespace("team-a").withName("with-secret-1").get() == null);
+      assertTrue(removeImages("private.example/") >= 1, "the first pull left the image in containerd");
+      runPod(k, "team-a", "with-secret-2", image, "pull");
+      assertEquals(fetched, metric(metrics(), fetchedLine), "the second pull fetched no blob bytes upstream");
+      k.pods().inNamespace("team-a").withName("with-secret-2").delete();
+      await("pod gone", LONG, () -> k.pods().inNamespace("team-a").withName("with-secret-2").get() == null);
+      removeImages("private.example/");
+      // 4. without the secret, now that the node's cache holds it: still refused
+      assertPullRefused(k, "team-b", "no-secret-2", image);
+      String cacheLog = k.pods().inNamespace(NS).withLabel("registrycache.dev/cache", "kit").list().getItems()
+          .stream().map(p -> k.pods().inNamespace(NS).withName(p.getMetadata().getName()).getLog())
+          .reduce("", String::concat);
+      assertTrue(cacheLog.contains("private.example"), "the cache pod's log: " + cacheLog.length() + " chars");
+      assertFalse(cacheLog.contains("e2e-password") || cacheLog.contains(
+          java.util.Base64.getEncoder().encodeToString("e2e:e2e-password".getBytes())), "a pod's password in the log");
+      // 5. a public image: no credentials anywhere, in either namespace
+      removeImages("docker.io/library/e2e-docker");
+      runPod(k, "team-b", "public-b", "docker.io/library/e2e-docker:v1", null);
+      runPod(k, "team-a", "public-a", "docker.io/library/e2e-docker:v1", null);
+    } finally {
+      for (String ns : List.of("team-a", "team-b")) {
+        k.namespaces().withName(ns).delete();
+      }
+      removeImages("private.example/");
+    }
+  }
+
+  private static void exec(List<String> cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      fail(String.join(" ", cmd) + " failed: " + out);
+    }
+  }
+
+  /** A pod whose image pull must fail (ErrImagePull or ImagePullBackOff), pulled with imagePullPolicy Always. */
+  private static void assertPullRefused(KubernetesClient k, String ns, String name, String image) {
+    k.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName(name).endMetadata()
+        .withNewSpec().withRestartPolicy("Never").addNewContainer().withName("c").withImage(image)
+        .withImagePullPolicy("Always").withCommand("/bin/true").endContainer().endSpec().build()).create();
+    String reason = await(name + ": the pull refused", LONG, () -> {
+      Pod p = k.pods().inNamespace(ns).withName(name).get();
+      var cs = p == null || p.getStatus() == null ? null : p.getStatus().getContainerStatuses();
+      if (cs == null || cs.isEmpty()) {
+        return null;
+      }
+      assertTrue(cs.get(0).getImageID() == null || cs.get(0).getImageID().isEmpty(),
+          name + " got the image: " + cs.get(0));
+      var waiting = cs.get(0).getState().getWaiting();
+      return waiting != null && (waiting.getReason().equals("ErrImagePull") || waiting.getReason().equals("ImagePullBackOff"))
+          ? waiting.getReason() + ": " + waiting.getMessage() : null;
+    });
+    System.out.println(ns + "/" + name + " without credentials: " + reason);
+    k.pods().inNamespace(ns).withName(name).withGracePeriod(0).delete();
+  }
+
   private static io.fabric8.kubernetes.api.model.Secret quayCredentials(String password) {
     return new SecretBuilder().withNewMetadata().withName("quay-creds").withNamespace(NS).endMetadata()
         .withStringData(Map.of("username", "e2e", "password", password)).build();
@@ -332,6 +434,8 @@ class NodeE2EIT {
         + "    - {name: docker.io, url: \"http://127.0.0.1:15040\"}\n"
         + "    - {name: quay.io, url: \"http://127.0.0.1:15041\", credentialsSecretRef: {namespace: " + NS
         + ", name: quay-creds}}\n"
+        // the same Basic upstream without credentials: its images are private to pods that have theirs
+        + "    - {name: private.example, url: \"http://127.0.0.1:15041\"}\n"
         + "  storage: {hostPath: " + storage + "}\n"
         + "  runtimes:\n    containerd: {mode: enabled, configDir: /etc/containerd-kit/certs.d}\n"
         + "    crio: {mode: disabled}\n", RegistryCache.class);
