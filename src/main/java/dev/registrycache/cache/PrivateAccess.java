@@ -6,7 +6,9 @@ import dev.registrycache.oci.Digest;
 import dev.registrycache.oci.MediaTypes;
 import dev.registrycache.store.LruMap;
 import dev.registrycache.store.PrivateDigests;
+import dev.registrycache.concurrent.Failures;
 import dev.registrycache.upstream.UpstreamClient;
+import dev.registrycache.upstream.UpstreamException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -123,26 +125,40 @@ public final class PrivateAccess {
     }
     String path = "/v2/" + repository + "/" + kind + "/" + reference;
     String accept = kind.equals("manifests") ? MediaTypes.UPSTREAM_ACCEPT : null;
-    return upstream.fetch(as, repository, path, accept, true, 0).thenApply(r -> {
-      int status = r.status() == 200 ? 200 : r.status();
-      Decision d = new Decision(status, r.header("Docker-Content-Digest"),
-          System.currentTimeMillis() + (status == 200 ? ALLOWED_MILLIS : REFUSED_MILLIS));
-      if (status == 200 || status == 401 || status == 403 || status == 404) {
-        if (decisions.size() >= MAX_DECISIONS / 2) {
-          long t = System.currentTimeMillis();
-          decisions.removeIf((k, v) -> t >= v.untilMillis());
+    return upstream.fetch(as, repository, path, accept, true, 0).handle((r, err) -> {
+      if (err != null) {
+        // a token service that refuses the credentials (or an anonymous token) is upstream's no
+        UpstreamException ue = Failures.unwrap(err) instanceof UpstreamException u ? u : null;
+        if (ue == null || ue.status() != 401 && ue.status() != 403) {
+          throw err instanceof java.util.concurrent.CompletionException ce ? ce
+              : new java.util.concurrent.CompletionException(err);
         }
-        decisions.put(key, d);
+        return decided(as, key, repository, reference, ue.status(), null);
       }
-      if (!as.isCaller()) {
-        if (status == 200 && reference.contains(":")) {
-          digests.unmark(Digest.parse(reference)); // upstream gives it to anyone
-        } else if (status == 401 || status == 403) {
-          rememberPrivate(as, repository);
-        }
-      }
-      metrics.privateCheck(as.name(), status == 200 ? "allowed" : "refused");
-      return d;
+      return decided(as, key, repository, reference, r.status(), r.header("Docker-Content-Digest"));
     });
+  }
+
+  /** Upstream's answer, remembered (yes, and the no's a client can act on) and counted. */
+  private Decision decided(RegistryConfig as, String key, String repository, String reference, int status,
+      String digest) {
+    Decision d = new Decision(status, digest,
+        System.currentTimeMillis() + (status == 200 ? ALLOWED_MILLIS : REFUSED_MILLIS));
+    if (status == 200 || status == 401 || status == 403 || status == 404) {
+      if (decisions.size() >= MAX_DECISIONS / 2) {
+        long t = System.currentTimeMillis();
+        decisions.removeIf((k, v) -> t >= v.untilMillis());
+      }
+      decisions.put(key, d);
+    }
+    if (!as.isCaller()) {
+      if (status == 200 && reference.contains(":")) {
+        digests.unmark(Digest.parse(reference)); // upstream gives it to anyone
+      } else if (status == 401 || status == 403) {
+        rememberPrivate(as, repository);
+      }
+    }
+    metrics.privateCheck(as.name(), status == 200 ? "allowed" : "refused");
+    return d;
   }
 }

@@ -54,6 +54,8 @@ final class FakeUpstream implements AutoCloseable {
   private volatile String basicCredentials;
   private final java.util.Map<String, java.util.Set<String>> privateRepositories =
       new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, java.util.Set<String>> tokenPrivateRepositories =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private volatile String host = "127.0.0.1";
   private volatile String tokenHost;
 
@@ -179,6 +181,18 @@ final class FakeUpstream implements AutoCloseable {
       accepted.add("Basic " + Base64.getEncoder().encodeToString(up.getBytes(StandardCharsets.UTF_8)));
     }
     privateRepositories.put(repo, accepted);
+  }
+
+  /**
+   * With {@link #requireBearerToken}: the token service gives a token for {@code repo} only to
+   * these Basic credentials ({@code 401} to others), and an anonymous one that grants nothing.
+   */
+  void privateRepositoryBehindTokens(String repo, String... userColonPasswords) {
+    java.util.Set<String> accepted = new java.util.HashSet<>();
+    for (String up : userColonPasswords) {
+      accepted.add("Basic " + Base64.getEncoder().encodeToString(up.getBytes(StandardCharsets.UTF_8)));
+    }
+    tokenPrivateRepositories.put(repo, accepted);
   }
 
   // ---- what was received ----
@@ -339,6 +353,19 @@ final class FakeUpstream implements AutoCloseable {
     for (String kv : query == null ? new String[0] : query.split("&")) {
       if (kv.startsWith("scope=")) {
         scope = URLDecoder.decode(kv.substring(6), StandardCharsets.UTF_8);
+      }
+    }
+    String repo = scope != null && scope.startsWith("repository:") && scope.endsWith(":pull")
+        ? scope.substring(11, scope.length() - 5) : null;
+    java.util.Set<String> accepted = repo == null ? null : tokenPrivateRepositories.get(repo);
+    if (accepted != null) {
+      String given = ex.getRequestHeaders().getFirst("Authorization");
+      if (given != null && !accepted.contains(given)) { // as Docker Hub: a wrong password is a 401 here
+        new UpstreamBehavior.Reply(ex, null, null, null, false, closing).error(401, "UNAUTHORIZED");
+        return;
+      }
+      if (given == null) {
+        scope = ""; // an anonymous token, good for nothing private
       }
     }
     String token = "tok-" + issuedTokens.incrementAndGet();

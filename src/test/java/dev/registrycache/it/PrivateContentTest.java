@@ -138,6 +138,24 @@ class PrivateContentTest extends CacheTestBase {
   }
 
   @Test
+  void behindATokenServiceAWrongPasswordIs401AndTheRightOneGetsTheImage() throws Exception {
+    FakeUpstream upstream = upstream();
+    upstream.requireBearerToken();
+    upstream.privateRepositoryBehindTokens(PRIVATE, "alice:alice-pw");
+    Image image = push(upstream, PRIVATE, "token", 5);
+    CacheClient client = new CacheClient(start(setup().registry("docker.io", upstream.url())).address());
+    String manifest = "/v2/" + PRIVATE + "/manifests/v1";
+    assertRefused(client.get(manifest), 401, image.manifest());
+    assertRefused(client.get(manifest, "Authorization", basic("alice", "wrong")), 401, image.manifest());
+    assertArrayEquals(image.manifest(), client.get(manifest, "Authorization", ALICE).body());
+    assertArrayEquals(image.layer(), client.get("/v2/" + PRIVATE + "/blobs/" + image.layerDigest(),
+        "Authorization", ALICE).body());
+    assertRefused(client.get("/v2/" + PRIVATE + "/blobs/" + image.layerDigest()), 401, image.layer());
+    assertTrue(upstream.requestsTo("/token").stream().anyMatch(r -> ALICE.equals(r.header("Authorization"))),
+        "the token service got the client's credentials");
+  }
+
+  @Test
   void thePingChallengesOnlyWhereSomeRegistryVerifiesCallers() throws Exception {
     FakeUpstream upstream = upstream();
     CacheClient verifying = new CacheClient(start(setup().registry("docker.io", upstream.url())).address());
