@@ -2,6 +2,7 @@ package dev.registrycache.it;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.registrycache.server.CacheApplication;
@@ -96,7 +97,9 @@ class EventLoopBlockingTest extends CacheTestBase {
     int probes = 2 * Runtime.getRuntime().availableProcessors() + 2;
     for (int i = 0; i < probes; i++) {
       try {
-        assertEquals(200, RawHttp.get(cache.address(), "/v2/", PROBE).status());
+        int status = RawHttp.get(cache.address(), "/v2/", PROBE).status();
+        // 200, or the ping's challenge where a registry without credentials verifies private content
+        assertTrue(status == 200 || status == 401, "probe " + i + ": " + status);
       } catch (SocketTimeoutException e) {
         throw new AssertionError("probe " + i + " not answered within " + PROBE + ": an event loop is blocked", e);
       }

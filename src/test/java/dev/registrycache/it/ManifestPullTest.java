@@ -96,9 +96,12 @@ class ManifestPullTest extends CacheTestBase {
 
   @Test
   void baseEndpointAnswersWithTheApiVersion() {
-    HttpResponse<byte[]> r = client.get("/v2/");
+    HttpResponse<byte[]> r = client.get("/v2/", "Authorization", "Basic Og=="); // podman's, without credentials
     assertEquals(200, r.statusCode());
     assertEquals("registry/2.0", r.headers().firstValue("Docker-Distribution-API-Version").orElse(null));
+    HttpResponse<byte[]> challenge = client.get("/v2/");
+    assertEquals(401, challenge.statusCode());
+    assertEquals("registry/2.0", challenge.headers().firstValue("Docker-Distribution-API-Version").orElse(null));
   }
 
   private static void assertManifestHeaders(HttpResponse<byte[]> r, String mediaType, String digest,

@@ -119,6 +119,7 @@ class PrivateContentTest extends CacheTestBase {
     CacheClient before = new CacheClient(first.address());
     assertEquals(200, before.get("/v2/" + PRIVATE + "/manifests/v1", "Authorization", ALICE).statusCode());
     assertArrayEquals(image.layer(), before.get(layer, "Authorization", ALICE).body());
+    awaitIndexed(first, image.layerDigest()); // stored before the cache stops
     try (Stream<Path> marks = Files.list(storage().resolve("private"))) {
       assertEquals(2, marks.count(), "the manifest and the layer are marked private on disk");
     }
