@@ -97,7 +97,12 @@ class NodeE2EIT {
     return removeImages("docker.io/library/e2e-", "quay.io/library/e2e-");
   }
 
+  /** @param prefixes {@code registry/repository} prefixes, each with a repository part */
   static int removeImages(String... prefixes) throws Exception {
+    for (String p : prefixes) {
+      // the content labels are matched by what follows the registry: without it, everything goes
+      assertTrue(p.indexOf('/') > 0 && p.indexOf('/') < p.length() - 1, "a repository prefix, not " + p);
+    }
     List<String> refs = ctr("images", "ls", "-q").lines()
         .filter(r -> Stream.of(prefixes).anyMatch(r::startsWith)).toList();
     if (!refs.isEmpty()) {
@@ -338,6 +343,9 @@ class NodeE2EIT {
    * a pod in another namespace without the secret gets ErrImagePull, before and after it is
    * cached; a public image needs no credentials in either namespace.
    */
+  /** The whole repository: removeImages also matches content labels by what follows the registry. */
+  private static final String PRIVATE_IMAGE = "private.example/team/private";
+
   private void privateImagesReachOnlyPodsThatCouldPullThemThemselves(KubernetesClient k) throws Exception {
     Path layout = Files.createTempDirectory("private-image");
     exec(List.of("python3", "../shared/e2e/mkimage.py", "--out", layout.toString(), "--tag", "v1",
@@ -356,7 +364,7 @@ class NodeE2EIT {
         .withType("kubernetes.io/dockerconfigjson").withStringData(Map.of(".dockerconfigjson", dockerConfig))
         .build()).serverSideApply();
     try {
-      removeImages("private.example/");
+      removeImages(PRIVATE_IMAGE);
       // 1. without the secret, before anyone cached it: refused, as by the registry itself
       assertPullRefused(k, "team-b", "no-secret-1", image);
       // 2. with the secret: through the cache, fetched upstream with the pod's credentials
@@ -367,12 +375,12 @@ class NodeE2EIT {
       // 3. again, really pulled again: from the node's disk
       k.pods().inNamespace("team-a").withName("with-secret-1").delete();
       await("pod gone", LONG, () -> k.pods().inNamespace("team-a").withName("with-secret-1").get() == null);
-      assertTrue(removeImages("private.example/") >= 1, "the first pull left the image in containerd");
+      assertTrue(removeImages(PRIVATE_IMAGE) >= 1, "the first pull left the image in containerd");
       runPod(k, "team-a", "with-secret-2", image, "pull");
       assertEquals(fetched, metric(metrics(), fetchedLine), "the second pull fetched no blob bytes upstream");
       k.pods().inNamespace("team-a").withName("with-secret-2").delete();
       await("pod gone", LONG, () -> k.pods().inNamespace("team-a").withName("with-secret-2").get() == null);
-      removeImages("private.example/");
+      removeImages(PRIVATE_IMAGE);
       // 4. without the secret, now that the node's cache holds it: still refused
       assertPullRefused(k, "team-b", "no-secret-2", image);
       String cacheLog = k.pods().inNamespace(NS).withLabel("registrycache.dev/cache", "kit").list().getItems()
@@ -382,14 +390,14 @@ class NodeE2EIT {
       assertFalse(cacheLog.contains("e2e-password") || cacheLog.contains(
           java.util.Base64.getEncoder().encodeToString("e2e:e2e-password".getBytes())), "a pod's password in the log");
       // 5. a public image: no credentials anywhere, in either namespace
-      removeImages("docker.io/library/e2e-docker");
-      runPod(k, "team-b", "public-b", "docker.io/library/e2e-docker:v1", null);
-      runPod(k, "team-a", "public-a", "docker.io/library/e2e-docker:v1", null);
+      removeImages("docker.io/library/e2e-dockerlist");
+      runPod(k, "team-b", "public-b", "docker.io/library/e2e-dockerlist:v1", null);
+      runPod(k, "team-a", "public-a", "docker.io/library/e2e-dockerlist:v1", null);
     } finally {
       for (String ns : List.of("team-a", "team-b")) {
         k.namespaces().withName(ns).delete();
       }
-      removeImages("private.example/");
+      removeImages(PRIVATE_IMAGE);
     }
   }
 
@@ -407,7 +415,21 @@ class NodeE2EIT {
     k.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName(name).endMetadata()
         .withNewSpec().withRestartPolicy("Never").addNewContainer().withName("c").withImage(image)
         .withImagePullPolicy("Always").withCommand("/bin/true").endContainer().endSpec().build()).create();
-    String reason = await(name + ": the pull refused", LONG, () -> {
+    String reason;
+    try {
+      reason = awaitRefusal(k, ns, name);
+    } catch (AssertionError e) {
+      Pod p = k.pods().inNamespace(ns).withName(name).get();
+      throw new AssertionError(e.getMessage() + "; pod status " + (p == null ? null : p.getStatus()) + "; events "
+          + k.v1().events().inNamespace(ns).list().getItems().stream().map(ev -> ev.getReason() + ": " + ev.getMessage())
+          .toList(), e);
+    }
+    System.out.println(ns + "/" + name + " without credentials: " + reason);
+    k.pods().inNamespace(ns).withName(name).withGracePeriod(0).delete();
+  }
+
+  private static String awaitRefusal(KubernetesClient k, String ns, String name) {
+    return await(name + ": the pull refused", LONG, () -> {
       Pod p = k.pods().inNamespace(ns).withName(name).get();
       var cs = p == null || p.getStatus() == null ? null : p.getStatus().getContainerStatuses();
       if (cs == null || cs.isEmpty()) {
@@ -419,8 +441,6 @@ class NodeE2EIT {
       return waiting != null && (waiting.getReason().equals("ErrImagePull") || waiting.getReason().equals("ImagePullBackOff"))
           ? waiting.getReason() + ": " + waiting.getMessage() : null;
     });
-    System.out.println(ns + "/" + name + " without credentials: " + reason);
-    k.pods().inNamespace(ns).withName(name).withGracePeriod(0).delete();
   }
 
   private static io.fabric8.kubernetes.api.model.Secret quayCredentials(String password) {
