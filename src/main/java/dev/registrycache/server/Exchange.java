@@ -1,8 +1,13 @@
 package dev.registrycache.server;
 
+import dev.registrycache.config.RegistryConfig;
+import dev.registrycache.oci.DistributionRequest;
 import io.netty.handler.codec.http.HttpRequest;
 
-/** One request in progress on a connection: what is needed to log and count it at the end. */
+/**
+ * One request in progress on a connection: what is needed to log and count it at the end, and
+ * what upstream said about this client's access to private content.
+ */
 final class Exchange {
   final HttpRequest request;
   final boolean head;
@@ -23,9 +28,9 @@ final class Exchange {
    * The registry as this client reaches it, once upstream said it may have the private content
    * it asked for (with its own credentials, or anonymously after all); null before that.
    */
-  dev.registrycache.config.RegistryConfig as;
+  RegistryConfig as;
   /** A private tag as the digest upstream named for this client, or null. */
-  dev.registrycache.oci.DistributionRequest resolved;
+  DistributionRequest resolved;
 
   Exchange(HttpRequest request, boolean keepAlive) {
     this.request = request;
