@@ -52,5 +52,12 @@ class DesiredStateTest {
         Specs.registry("quay.io", "https://mirror.example", null, null)));
     assertEquals(Conditions.INVALID_SPEC,
         assertThrows(InvalidSpecException.class, () -> DesiredState.compute(twice, client, List.of())).reason());
+    // privateContent with shared credentials: everything fetched would be shared anyway
+    client.secrets().resource(Specs.basicSecret("team", "quay", "robot", "pw-1")).create();
+    var shared = Specs.cache("d", Specs.withRegistries(Specs.registry("quay.io", null, "team", "quay")));
+    shared.getSpec().registries.get(0).privateContent = "verify";
+    InvalidSpecException p = assertThrows(InvalidSpecException.class, () -> DesiredState.compute(shared, client, List.of()));
+    assertEquals(Conditions.INVALID_SPEC, p.reason());
+    assertTrue(p.getMessage().contains("privateContent"), p.getMessage());
   }
 }
