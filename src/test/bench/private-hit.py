@@ -145,6 +145,8 @@ def main():
         upstream = {k: 0.0 for k in kinds}
         for rnd in range(ARGS.rounds):
             time.sleep(61)  # the remembered checks expire
+            conn.close()  # an idle connection is closed by the cache's header timeout meanwhile
+            conn = http.client.HTTPConnection("127.0.0.1", CACHE, timeout=30)
             for kind, paths, headers, want in (("private-new", priv, {"Authorization": AUTH}, 200),
                                                ("private-kept", priv, {"Authorization": AUTH}, 200),
                                                ("public", pub, {}, 200), ("refused", priv, {}, 401)):
