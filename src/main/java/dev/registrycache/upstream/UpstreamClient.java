@@ -48,7 +48,10 @@ public final class UpstreamClient implements AutoCloseable {
   private final UpstreamTransports transports;
   private final Duration responseTimeout;
   private final TokenCache tokens = new TokenCache(Clock.systemUTC());
-  /** Registries that answered with a Basic challenge: we send credentials up front next time. */
+  /**
+   * Registries that answered with a Basic challenge: we send credentials up front next time (see
+   * {@link #basicKey}).
+   */
   private final ConcurrentHashMap<String, Boolean> basicRegistries = new ConcurrentHashMap<>();
   private final CacheMetrics metrics;
   /** Null when every request goes direct. */
@@ -257,7 +260,7 @@ public final class UpstreamClient implements AutoCloseable {
               exchange(reg, repository, uri, method, accept, sender, hops + 1, "Bearer " + token));
         }
         if (ch.isBasic() && reg.username() != null) {
-          basicRegistries.put(authKey(reg), Boolean.TRUE);
+          basicRegistries.put(basicKey(reg), Boolean.TRUE);
           return exchange(reg, repository, uri, method, accept, sender, hops + 1, basic(reg));
         }
         return CompletableFuture.completedFuture(r);
@@ -318,7 +321,7 @@ public final class UpstreamClient implements AutoCloseable {
     if (token != null) {
       return "Bearer " + token;
     }
-    if (reg.username() != null && basicRegistries.containsKey(authKey(reg))) {
+    if (reg.username() != null && basicRegistries.containsKey(basicKey(reg))) {
       return basic(reg);
     }
     return null;
@@ -330,6 +333,14 @@ public final class UpstreamClient implements AutoCloseable {
    */
   private static String authKey(RegistryConfig reg) {
     return reg.isCaller() ? reg.name() + " caller " + reg.callerKey() : reg.name();
+  }
+
+  /**
+   * Whether to send Basic credentials up front is the registry's habit, learnt once for the
+   * registry's own and once for all its clients' (one entry per registry however many clients).
+   */
+  private static String basicKey(RegistryConfig reg) {
+    return reg.isCaller() ? reg.name() + " callers" : reg.name();
   }
 
   private static String password(RegistryConfig reg) {
