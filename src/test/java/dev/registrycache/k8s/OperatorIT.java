@@ -668,8 +668,17 @@ class OperatorIT {
         .getNodeSelectorTerms().get(0).getMatchExpressions().get(0);
     assertEquals(List.of("registrycache.dev/operator-it-zone", "NotIn", List.of("a")),
         List.of(expr.getKey(), expr.getOperator(), expr.getValues()));
-    String table = KitCluster.kubectl("get", "regcache", "it-younger");
-    assertTrue(table.contains("NodeSelectionConflict"), table);
+    // the table's REASON follows the status as it settles (it may still say Starting for a moment)
+    await("kubectl get regcache it-younger says NodeSelectionConflict", SETTLE, () -> {
+      try {
+        return KitCluster.kubectl("get", "regcache", "it-younger").contains("NodeSelectionConflict");
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    });
 
     caches().withName("it-older").delete();
     await("the NotIn terms removed once the older one is gone (the image's architectures stay)", SETTLE,
